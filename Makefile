@@ -1,0 +1,42 @@
+# Simpul — the commands people run. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test bench lint migrate seed install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: migrate, seed the demo reference data, serve everything on SQLite at 127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/simpul migrate
+	$(BIN)/simpul seed-demo
+	$(BIN)/simpul serve --service all
+
+## test: the whole suite (PostgreSQL too when SIMPUL_TEST_DATABASE_URL is set)
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+## bench: speed figures on PostgreSQL (SIMPUL_BENCH_DATABASE_URL)
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared services tests
+
+migrate: $(STAMP)
+	$(BIN)/simpul migrate
+
+seed: $(STAMP)
+	$(BIN)/simpul seed-demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Simpul services: each one a FastAPI app that can run as its own process."""

@@ -1,0 +1,492 @@
+"""The SP4N-LAPOR! client: one long-lived ``httpx.AsyncClient``, typed errors, and the
+resilience the national API needs (``contracts/lapor-api.md``)::
+
+    async with LaporClient.from_settings() as lapor:
+        try:
+            complaint_id = await lapor.create_complaint(case)
+        except LaporUncertainOutcome:
+            found = await lapor.find_by_tag(case.tracking_id)  # did it commit?
+
+Safe calls (GETs) are retried here — bounded, exponential backoff with jitter, honouring
+``Retry-After``. Non-idempotent calls (create, follow-up, reject, upload) are never
+retried here: create is not idempotent on LAPOR!, so after a timeout the caller (the
+outbox) searches by the tracking tag before sending again. Every call shares one token
+bucket and one circuit breaker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from services.sync.lapor import mapping
+from services.sync.lapor.errors import (
+    LaporAuthError,
+    LaporNotFound,
+    LaporProtocolError,
+    LaporTerminalError,
+    LaporTransientError,
+    LaporUncertainOutcome,
+)
+from services.sync.lapor.models import (
+    CaseForLapor,
+    LaporCategory,
+    LaporComplaint,
+    LaporFile,
+    LaporFollowup,
+    LaporInstitution,
+    LaporPage,
+    LaporTemplate,
+)
+from services.sync.lapor.resilience import (
+    DEFAULT_FAILURE_THRESHOLD,
+    DEFAULT_RESET_TIMEOUT_S,
+    BreakerState,
+    CircuitBreaker,
+    Clock,
+    Sleep,
+    TokenBucket,
+)
+from shared.config import DEMO_LAPOR_INSTITUTION_ID, DEMO_LAPOR_USER_ID
+
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_RATE_LIMIT_PER_S = 15.0  # below the national 20/s, leaving room for other callers
+DEFAULT_MAX_CONNECTIONS = 16
+DEFAULT_RETRY_ATTEMPTS = 4  # the first try included
+DEFAULT_RETRY_BACKOFF_S = 0.5
+DEFAULT_RETRY_BACKOFF_MAX_S = 8.0
+#: A ``Retry-After`` longer than this (e.g. a maintenance window) is not slept through:
+#: the error goes to the caller, whose outbox schedules the next attempt.
+DEFAULT_MAX_RETRY_AFTER_S = 30.0
+DEFAULT_PAGE_SIZE = 100
+MAX_TAG_SEARCH_PAGES = 20
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), ``None`` if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+class LaporClient:
+    """Async client of the SP4N-LAPOR! API. Create one per process; ``aclose()`` it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth_key: Any,
+        token: Any,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        rate_limit_per_s: float = DEFAULT_RATE_LIMIT_PER_S,
+        transport: httpx.AsyncBaseTransport | None = None,
+        institution_id: int = DEMO_LAPOR_INSTITUTION_ID,
+        user_id: int = DEMO_LAPOR_USER_ID,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+        retry_backoff_s: float = DEFAULT_RETRY_BACKOFF_S,
+        retry_backoff_max_s: float = DEFAULT_RETRY_BACKOFF_MAX_S,
+        max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S,
+        breaker_failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
+        breaker_reset_timeout_s: float = DEFAULT_RESET_TIMEOUT_S,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.institution_id = int(institution_id)
+        self.user_id = int(user_id)
+        self.retry_attempts = max(1, retry_attempts)
+        self.max_retry_after_s = max_retry_after_s
+        self._sleep = sleep
+        self.retry_backoff_s = retry_backoff_s
+        self.retry_backoff_max_s = retry_backoff_max_s
+        self.limiter = TokenBucket(rate_limit_per_s, clock=clock, sleep=sleep)
+        self.breaker = CircuitBreaker(
+            failure_threshold=breaker_failure_threshold,
+            reset_timeout_s=breaker_reset_timeout_s,
+            clock=clock,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={
+                **mapping.auth_headers(_secret(auth_key), _secret(token)),
+                "Accept": "application/json",
+                "User-Agent": "simpul-lapor-client/1",
+            },
+            timeout=httpx.Timeout(
+                timeout_s, connect=min(timeout_s, DEFAULT_CONNECT_TIMEOUT_S), pool=timeout_s
+            ),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Any = None, **overrides: Any) -> LaporClient:
+        """A client from ``shared.config`` (``SIMPUL_LAPOR_*``)."""
+        if settings is None:
+            from shared.config import get_settings
+
+            settings = get_settings()
+        options: dict[str, Any] = {
+            "timeout_s": settings.lapor_timeout_s,
+            "rate_limit_per_s": settings.lapor_rate_limit_per_s,
+            "institution_id": settings.lapor_institution_id,
+            "user_id": settings.lapor_user_id,
+            "max_connections": max(DEFAULT_MAX_CONNECTIONS, 2 * settings.lapor_concurrency),
+        }
+        options.update(overrides)
+        return cls(
+            settings.effective_lapor_base_url,
+            settings.lapor_auth_key,
+            settings.lapor_token,
+            **options,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> LaporClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """``closed`` / ``half_open`` / ``open``; ``self.breaker.gauge_value`` is 0/1/2."""
+        return self.breaker.state
+
+    # -- the calls -------------------------------------------------------------------
+    async def create_complaint(self, case: CaseForLapor | Mapping[str, Any]) -> int:
+        """Create the national case; returns its ``complaint_id``.
+
+        Not retried. :class:`LaporUncertainOutcome` means it may exist: search with
+        :meth:`find_by_tag` before calling again.
+        """
+        if isinstance(case, CaseForLapor):
+            payload = mapping.build_create_payload(
+                case, institution_id=self.institution_id, user_id=self.user_id
+            )
+        else:
+            payload = dict(case)
+        body = await self._call(
+            "create_complaint", "POST", mapping.PATH_CREATE, idempotent=False, json=payload
+        )
+        try:
+            return mapping.parse_create_answer(body)
+        except LaporProtocolError as exc:
+            raise LaporUncertainOutcome(
+                "create answered 2xx without a readable complaint id",
+                operation="create_complaint",
+            ) from exc
+
+    async def upload_files(self, files: Sequence[LaporFile]) -> list[int]:
+        """Upload attachments; returns their doc ids for ``CaseForLapor.attachment_ids``.
+
+        Not retried; an uncertain upload can simply be repeated (an orphan doc is harmless).
+        """
+        if not files:
+            return []
+        multipart = [(mapping.UPLOAD_FIELD, (f.filename, f.content, f.content_type)) for f in files]
+        body = await self._call(
+            "upload_files", "POST", mapping.PATH_UPLOAD, idempotent=False, files=multipart
+        )
+        return mapping.parse_upload_answer(body)
+
+    async def get_complaint(self, complaint_id: int) -> LaporComplaint:
+        path = mapping.PATH_COMPLAINT.format(complaint_id=int(complaint_id))
+        body = await self._call("get_complaint", "GET", path, idempotent=True)
+        return mapping.parse_complaint_answer(body)
+
+    async def get_followups(self, complaint_id: int) -> list[LaporFollowup]:
+        path = mapping.PATH_FOLLOWUPS.format(complaint_id=int(complaint_id))
+        body = await self._call("get_followups", "GET", path, idempotent=True)
+        return mapping.parse_followups(body, int(complaint_id))
+
+    async def add_followup(
+        self,
+        complaint_id: int,
+        content: str,
+        *,
+        template_code: str | None = None,
+        is_secret: bool = False,
+        rating: int | None = None,
+        status_code: int | None = None,
+        attachments: Sequence[LaporFile] = (),
+        private_terms: Sequence[str] = (),
+    ) -> int | None:
+        """Post a response (tindak lanjut). Not idempotent, not retried: on
+        :class:`LaporUncertainOutcome` compare :meth:`get_followups` before resending.
+        Returns the follow-up id when the answer names one."""
+        form = mapping.build_followup_form(
+            complaint_id=complaint_id,
+            content=content,
+            user_id=self.user_id,
+            institution_id=self.institution_id,
+            template_code=template_code,
+            is_secret=is_secret,
+            rating=rating,
+            status_code=status_code,
+            private_terms=private_terms,
+        )
+        # Every field as a multipart part (filename None), as the API expects multipart.
+        parts: list[tuple[str, tuple[str | None, Any, str | None]]] = [
+            (name, (None, value, None)) for name, value in form.items()
+        ]
+        for index, f in enumerate(attachments):
+            field = mapping.FOLLOWUP_ATTACHMENT_FIELD.format(index=index)
+            parts.append((field, (f.filename, f.content, f.content_type)))
+        body = await self._call(
+            "add_followup", "POST", mapping.PATH_FOLLOWUP_ADD, idempotent=False, files=parts
+        )
+        return mapping.parse_followup_answer(body)
+
+    async def reject_not_authority(
+        self, complaint_id: int, target_institution_id: int, reason_description: str
+    ) -> None:
+        """ "Bukan wewenang": hand the case to another instansi. Not retried."""
+        path = mapping.PATH_REJECT.format(complaint_id=int(complaint_id))
+        payload = mapping.build_reject_payload(target_institution_id, reason_description)
+        await self._call("reject_not_authority", "POST", path, idempotent=False, json=payload)
+
+    async def list_complaints(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        tags: str | Sequence[str] | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        disposition_id: int | None = None,
+        all_institutions: bool = False,
+    ) -> LaporPage:
+        """One page of cases changed since ``updated_since`` (inclusive, second precision).
+
+        Scoped to this instansi (``disposition_id`` defaults to ours) unless
+        ``all_institutions``; ``tags`` searches ``tags_raw``.
+        """
+        if disposition_id is None and not all_institutions:
+            disposition_id = self.institution_id
+        params = mapping.build_list_params(
+            disposition_id=disposition_id,
+            updated_since=updated_since,
+            tags=tags,
+            page=page,
+            page_size=page_size,
+        )
+        body = await self._call(
+            "list_complaints", "GET", mapping.PATH_LIST, idempotent=True, params=params
+        )
+        return mapping.parse_page(body, page=page, page_size=page_size)
+
+    async def iter_complaints(
+        self,
+        *,
+        updated_since: datetime | None = None,
+        tags: str | Sequence[str] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        all_institutions: bool = False,
+        max_pages: int | None = None,
+    ) -> AsyncIterator[LaporComplaint]:
+        """Every case of :meth:`list_complaints`, page after page."""
+        page = 1
+        while max_pages is None or page <= max_pages:
+            result = await self.list_complaints(
+                updated_since=updated_since,
+                tags=tags,
+                page=page,
+                page_size=page_size,
+                all_institutions=all_institutions,
+            )
+            for item in result.items:
+                yield item
+            if not result.has_more or not result.items:
+                return
+            page += 1
+
+    async def find_all_by_tag(self, tracking_id: str) -> list[LaporComplaint]:
+        """Every national case tagged ``#simpul-<tracking_id>``, oldest first (several
+        exist only if a create was sent twice). Searches all dispositions, since national
+        admins may have moved the case."""
+        tag = mapping.tracking_tag(tracking_id)
+        found = [
+            item
+            async for item in self.iter_complaints(
+                tags=tag, all_institutions=True, max_pages=MAX_TAG_SEARCH_PAGES
+            )
+            if mapping.has_tag(item.tags_raw, tag)
+        ]
+        return sorted(found, key=lambda item: item.complaint_id)
+
+    async def find_by_tag(self, tracking_id: str) -> LaporComplaint | None:
+        """The national case made for a Simpul tracking ID, or ``None``: call this after
+        :class:`LaporUncertainOutcome` on create, before creating again."""
+        found = await self.find_all_by_tag(tracking_id)
+        return found[0] if found else None
+
+    async def list_institutions(self, page_size: int = 1000) -> list[LaporInstitution]:
+        body = await self._call(
+            "list_institutions",
+            "GET",
+            mapping.PATH_INSTITUTIONS,
+            idempotent=True,
+            params={"page_size": page_size},
+        )
+        return mapping.parse_institutions(body)
+
+    async def list_categories(self, page_size: int = 1000) -> list[LaporCategory]:
+        body = await self._call(
+            "list_categories",
+            "GET",
+            mapping.PATH_CATEGORIES,
+            idempotent=True,
+            params={"page_size": page_size},
+        )
+        return mapping.parse_categories(body)
+
+    async def list_templates(self, page_size: int = 100) -> list[LaporTemplate]:
+        body = await self._call(
+            "list_templates",
+            "GET",
+            mapping.PATH_TEMPLATES,
+            idempotent=True,
+            params={"page_size": page_size},
+        )
+        return mapping.parse_templates(body)
+
+    # -- the machinery ---------------------------------------------------------------
+    async def _call(
+        self, operation: str, method: str, path: str, *, idempotent: bool, **kwargs: Any
+    ) -> Any:
+        if not idempotent:
+            return await self._attempt(operation, method, path, idempotent=False, **kwargs)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.retry_attempts) | self._retry_after_too_long,
+            wait=self._wait,
+            retry=retry_if_exception_type(LaporTransientError),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(operation, method, path, idempotent=True, **kwargs)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    def _retry_after_too_long(self, retry_state: RetryCallState) -> bool:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        return retry_after is not None and retry_after > self.max_retry_after_s
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return float(retry_after)  # the server said when; do not come earlier
+        # Exponential backoff with full-size jitter (written out: tenacity's
+        # wait_exponential_jitter changed its arguments between versions).
+        exponent = max(0, retry_state.attempt_number - 1)
+        backoff = min(self.retry_backoff_max_s, self.retry_backoff_s * 2**exponent)
+        return backoff + random.uniform(0, self.retry_backoff_s)
+
+    async def _attempt(
+        self, operation: str, method: str, path: str, *, idempotent: bool, **kwargs: Any
+    ) -> Any:
+        self.breaker.before_call(operation)
+        healthy: bool | None = None  # None: says nothing about the server's health
+        try:
+            await self.limiter.acquire()
+            try:
+                response = await self._http.request(method, path, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                healthy = False  # never reached the server: safe to send again
+                raise LaporTransientError(
+                    f"SP4N-LAPOR! unreachable ({type(exc).__name__})", operation=operation
+                ) from exc
+            except httpx.TransportError as exc:
+                healthy = False  # sent, answer lost (timeout, dropped connection)
+                message = f"SP4N-LAPOR! {operation}: no answer ({type(exc).__name__})"
+                if idempotent:
+                    raise LaporTransientError(message, operation=operation) from exc
+                raise LaporUncertainOutcome(message, operation=operation) from exc
+            status = response.status_code
+            # 5xx: the server is failing; 429: we were too fast, it is fine (neutral);
+            # anything else (2xx, other 4xx): the server is up and answering.
+            healthy = False if status >= 500 else (None if status == 429 else True)
+            return self._read(operation, response, idempotent=idempotent)
+        finally:
+            if healthy is True:
+                self.breaker.record_success()
+            elif healthy is False:
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_neutral()
+
+    @staticmethod
+    def _read(operation: str, response: httpx.Response, *, idempotent: bool) -> Any:
+        """The JSON of a 2xx answer, or the typed error for any other."""
+        status = response.status_code
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        label = f"SP4N-LAPOR! {operation}: HTTP {status}"
+        if 200 <= status < 300:
+            if isinstance(body, str):
+                if idempotent:
+                    raise LaporProtocolError(f"{label}: not JSON", operation=operation, body=body)
+                raise LaporUncertainOutcome(f"{label}: not JSON", operation=operation)
+            return body
+        message = f"{label} {mapping.error_message(body) or response.reason_phrase}".strip()
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status in (429, 503):
+            # Rate limit / maintenance: the server says it did not process the request.
+            raise LaporTransientError(
+                message, operation=operation, status_code=status, retry_after=retry_after
+            )
+        if status >= 500:
+            if idempotent:
+                raise LaporTransientError(
+                    message, operation=operation, status_code=status, retry_after=retry_after
+                )
+            # The request went out; it may have committed before the server failed.
+            raise LaporUncertainOutcome(message, operation=operation, status_code=status)
+        if 400 <= status < 500:
+            error_class: type[LaporTerminalError] = LaporTerminalError
+            if status in (401, 403):
+                error_class = LaporAuthError
+            elif status == 404:
+                error_class = LaporNotFound
+            raise error_class(message, operation=operation, status_code=status, body=body)
+        raise LaporProtocolError(message, operation=operation, body=body)

@@ -1,0 +1,157 @@
+"""One error base and one JSON error format for every 4xx/5xx: ``{"error": {"code", "message", ...}}``.
+
+No stack trace ever leaves the process; a database that cannot be reached answers 503
+with ``Retry-After``; conflicts are 409, never 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.lifecycle import TransitionRefused
+
+log = structlog.get_logger("simpul.errors")
+RETRY_AFTER_DB_DOWN_S = 5
+
+
+class SimpulError(Exception):
+    """A domain error with its HTTP status, a stable machine code and a human message."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        self.headers = headers
+        self.details = details
+
+
+class NotFound(SimpulError):
+    status_code, code = 404, "not_found"
+
+
+class Unauthorized(SimpulError):
+    status_code, code = 401, "unauthorized"
+
+
+class Forbidden(SimpulError):
+    status_code, code = 403, "forbidden"
+
+
+class Conflict(SimpulError):
+    status_code, code = 409, "conflict"
+
+
+class Unprocessable(SimpulError):
+    status_code, code = 422, "invalid"
+
+
+class TooLarge(SimpulError):
+    status_code, code = 413, "too_large"
+
+
+class RateLimited(SimpulError):
+    status_code, code = 429, "rate_limited"
+
+
+class ServiceUnavailable(SimpulError):
+    status_code, code = 503, "unavailable"
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **details: Any
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, **details), status_code=status, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error in the one format."""
+
+    @app.exception_handler(SimpulError)
+    async def _simpul(_req: Request, exc: SimpulError) -> JSONResponse:
+        return error_response(exc.status_code, exc.code, exc.message, exc.headers, **exc.details)
+
+    @app.exception_handler(TransitionRefused)
+    async def _refused(_req: Request, exc: TransitionRefused) -> JSONResponse:
+        status = 403 if exc.code == "role_not_allowed" else 409
+        return error_response(status, exc.code, exc.message, allowed_actions=exc.allowed)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_req: Request, _exc: StaleDataError) -> JSONResponse:
+        return error_response(409, "concurrent_update", "the case was changed by someone else; reload and retry")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        malformed = any(e["type"] == "json_invalid" for e in errors)
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return error_response(
+            400 if malformed else 422, "malformed_json" if malformed else "invalid", message, errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such resource"
+        return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), message, exc.headers)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(OSError)
+    async def _db_down(_req: Request, exc: Exception) -> JSONResponse:
+        log.error("database_unavailable", error_type=type(exc).__name__)
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database cannot be reached; retry later",
+            {"Retry-After": str(RETRY_AFTER_DB_DOWN_S)},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_req: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return await _db_down(_req, exc)
+        log.exception("database_error", error_type=type(exc.orig).__name__)
+        return error_response(500, "internal", "internal error")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        return error_response(500, "internal", "internal error")

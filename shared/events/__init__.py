@@ -1,0 +1,6 @@
+"""The durable event log and transactional outbox (see ``outbox`` and ``consumer``)."""
+
+from shared.events.consumer import Consumer, Defer, PeriodicJob, WorkerContext
+from shared.events.outbox import emit
+
+__all__ = ["Consumer", "Defer", "PeriodicJob", "WorkerContext", "emit"]

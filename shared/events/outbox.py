@@ -1,0 +1,88 @@
+"""Writing events: the change and its event (and its deliveries) commit in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Actor
+from shared.events.subscriptions import consumers_for
+from shared.models import Event, EventDelivery, utcnow
+
+
+async def emit(
+    session: AsyncSession,
+    type: str,
+    actor: Actor,
+    *,
+    case_id: int | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    subject_type: str = "case",
+    subject_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Append one event (who, when, what, why) and queue it for every subscribed consumer.
+
+    Only flushes: the caller's unit of work commits, so the change and its event are
+    durable together or not at all.
+    """
+    now = occurred_at or utcnow()
+    event = Event(
+        case_id=case_id,
+        subject_type=subject_type,
+        subject_id=subject_id if subject_id is not None else (str(case_id) if case_id else None),
+        type=type,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        actor_role=str(actor.role),
+        reason=reason,
+        data=data or {},
+        occurred_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    consumers = consumers_for(type)
+    if consumers:
+        await session.execute(
+            insert(EventDelivery),
+            [
+                {"event_id": event.id, "consumer": c, "case_id": case_id, "status": "pending", "next_attempt_at": now, "attempts": 0, "created_at": now}
+                for c in consumers
+            ],
+        )
+    return event
+
+
+async def list_dead_letters(session: AsyncSession, consumer: str | None = None, limit: int = 100, offset: int = 0):
+    """Deliveries parked after too many failures, newest first, with their events."""
+    stmt = (
+        select(EventDelivery, Event)
+        .join(Event, Event.id == EventDelivery.event_id)
+        .where(EventDelivery.status == "dead")
+        .order_by(EventDelivery.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if consumer:
+        stmt = stmt.where(EventDelivery.consumer == consumer)
+    return (await session.execute(stmt)).all()
+
+
+async def replay(session: AsyncSession, *, delivery_id: int | None = None, consumer: str | None = None) -> int:
+    """Put dead deliveries back to pending (one by id, or all of a consumer, or all). Returns how many."""
+    stmt = (
+        update(EventDelivery)
+        .where(EventDelivery.status == "dead")
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), locked_until=None, locked_by=None)
+    )
+    if delivery_id is not None:
+        stmt = stmt.where(EventDelivery.id == delivery_id)
+    if consumer:
+        stmt = stmt.where(EventDelivery.consumer == consumer)
+    result = await session.execute(stmt)
+    return result.rowcount or 0

@@ -1,0 +1,31 @@
+"""Which consumer gets which event types — the one place fan-out is decided.
+
+Static, because the writer fans out at commit time and the consumers may live in other
+processes (each service runs separately on PostgreSQL). Patterns use ``fnmatch`` syntax.
+Adding a consumer: add its name here and a ``Consumer`` of that name in its service.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    # routing: suggestions and optional auto-forwarding on intake
+    "routing": ("case.received",),
+    # sla: clocks start, pause, resume and stop on lifecycle events
+    "sla": ("case.*",),
+    # sync: the SP4N-LAPOR! mirror (its own inbound events are lapor.* and not mirrored back)
+    "sync": ("case.*",),
+    # notify: messages to reporters, OPDs and escalation contacts
+    "notify": ("case.*", "sla.warning", "sla.breached"),
+}
+
+
+@lru_cache(maxsize=512)
+def consumers_for(event_type: str) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, patterns in SUBSCRIPTIONS.items()
+        if any(fnmatchcase(event_type, p) for p in patterns)
+    )

@@ -1,0 +1,5 @@
+"""Tables of SLA (clocks, holiday overrides)."""
+
+from __future__ import annotations
+
+from shared.models.base import Base  # noqa: F401
