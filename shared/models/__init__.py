@@ -6,7 +6,7 @@ from shared.models.case import Attachment, Case, CaseCopy, CaseMessage, Reporter
 from shared.models.events import Event, EventDelivery
 from shared.models.messaging import OutboundMessage
 from shared.models.reference import Category, Desa, Kecamatan, Opd
-from shared.models import intake, reporting, sla, sync  # noqa: F401  (register their tables)
+from shared.models import channels, intake, reporting, routing, sla, sync  # noqa: F401  (register their tables)
 
 __all__ = [
     "Attachment",

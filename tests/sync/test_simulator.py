@@ -60,7 +60,7 @@ def case(tracking_id: str = "ABC123", **overrides) -> CaseForLapor:
 
 
 # -- auth ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("key", "token"), [("wrong", TOKEN), (KEY, "wrong"), ("", "")])
+@pytest.mark.parametrize(("key", "token"), [("wrong", TOKEN), (KEY, "wrong"), ("wrong", "wrong")])
 async def test_wrong_static_headers_are_401(lapor_sim, key, token):
     async with LaporClient(lapor_sim, key, token, timeout_s=2, rate_limit_per_s=0) as client:
         with pytest.raises(LaporAuthError) as caught:

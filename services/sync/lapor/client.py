@@ -122,6 +122,8 @@ class LaporClient:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        if not _secret(auth_key) or not _secret(token):
+            raise ValueError("SP4N-LAPOR! auth key and token must not be empty")
         self.base_url = base_url.rstrip("/")
         self.institution_id = int(institution_id)
         self.user_id = int(user_id)
