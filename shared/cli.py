@@ -130,8 +130,9 @@ def lapor_sim(
 ) -> None:
     """Run the SP4N-LAPOR! simulator (for tests, the demo and benchmarks)."""
     from services.sync.simulator import serve as serve_simulator
+    from services.sync.simulator import simulator_kwargs_from_settings
 
-    serve_simulator(host=host, port=port)
+    serve_simulator(host=host, port=port, **simulator_kwargs_from_settings(get_settings()))
 
 
 @client_cli.command("create")

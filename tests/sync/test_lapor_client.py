@@ -643,3 +643,32 @@ def test_signature_accepts_any_of_several_values_for_secret_rotation():
     header = signing.sign("old", 10, body) + "," + signing.sign("new", 10, body)
     signing.verify("new", "10", header, body, now=10)
     assert issubclass(signing.SignatureMismatch, signing.CallbackSignatureError)
+
+
+# -- configuration -------------------------------------------------------------------------------
+async def test_client_from_settings_uses_the_lapor_settings():
+    from shared.config import Settings
+
+    settings = Settings(
+        lapor_base_url="https://splp.example.go.id/lapor/3.0.0/",
+        lapor_institution_id=1234,
+        lapor_user_id=55,
+        lapor_timeout_s=3,
+    )
+    async with LaporClient.from_settings(settings) as lapor:
+        assert lapor.base_url == "https://splp.example.go.id/lapor/3.0.0"
+        assert (lapor.institution_id, lapor.user_id) == (1234, 55)
+
+
+async def test_client_refuses_empty_credentials():
+    with pytest.raises(ValueError):
+        LaporClient(BASE, "", "t")
+
+
+def test_simulator_kwargs_follow_the_settings():
+    from services.sync.simulator import simulator_kwargs_from_settings
+    from shared.config import Settings
+
+    kwargs = simulator_kwargs_from_settings(Settings(public_base_url="http://127.0.0.1:8000/"))
+    assert kwargs["callback_url"] == "http://127.0.0.1:8000/webhooks/lapor"
+    assert kwargs["auth_key"] == "demo-auth-key" and kwargs["institution_id"] == 9001
