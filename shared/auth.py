@@ -65,9 +65,10 @@ async def create_ops_token(
     session: AsyncSession, *, role: str, name: str, opd_code: str | None = None
 ) -> tuple[OpsToken, str]:
     """Issue an ops bearer token; ``opd`` tokens must name their OPD, others must not."""
-    role = Role(role)
     if role not in OPS_ROLES:
-        raise ValueError(f"unknown role {role!r}")
+        choices = ", ".join(sorted(str(r) for r in OPS_ROLES))
+        raise ValueError(f"unknown role {str(role)!r}; choose one of {choices}")
+    role = Role(role)
     if role == Role.OPD and not opd_code:
         raise ValueError("an opd token must be bound to an OPD (--opd CODE)")
     if role != Role.OPD and opd_code and role != Role.ADMIN_INSTANSI:

@@ -57,6 +57,16 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "savepoint")
+        def _sqlite_begin_before_savepoint(conn, _name):  # noqa: ANN001
+            # The driver starts a transaction only at the first INSERT/UPDATE/DELETE, so a
+            # SAVEPOINT issued first would itself become the transaction and its RELEASE would
+            # commit early. Begin the real transaction first (a write follows at once, so the
+            # write lock is taken with the busy timeout, as for any DML).
+            driver = conn.connection.dbapi_connection
+            if not getattr(driver, "_connection", driver).in_transaction:  # aiosqlite under the adapter
+                conn.exec_driver_sql("BEGIN")
+
         return engine
     return create_async_engine(
         aurl,

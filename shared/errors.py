@@ -12,7 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -116,12 +116,17 @@ def install_error_handlers(app: FastAPI) -> None:
             {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"), "type": e.get("type")}
             for e in exc.errors()
         ]
-        malformed = any(e["type"] == "json_invalid" for e in errors)
+        malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            # pydantic puts the character position where the field would be: say it plainly
+            position = (malformed.get("loc") or ("body", "?"))[-1]
+            detail = (malformed.get("ctx") or {}).get("error") or "JSON decode error"
+            message = f"the request body is not valid JSON: {detail} at character {position}"
+            errors = [{"field": "body", "message": message, "type": "json_invalid"}]
+            return error_response(400, "malformed_json", message, errors=errors)
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return error_response(
-            400 if malformed else 422, "malformed_json" if malformed else "invalid", message, errors=errors
-        )
+        return error_response(422, "invalid", message, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -143,6 +148,13 @@ def install_error_handlers(app: FastAPI) -> None:
             "the database cannot be reached; retry later",
             {"Retry-After": str(RETRY_AFTER_DB_DOWN_S)},
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_req: Request, exc: IntegrityError) -> JSONResponse:
+        # A unique or foreign-key rule the change broke (often only at commit): a conflict
+        # with stored data, not a server fault. The constraint's text is not echoed.
+        log.warning("integrity_error", error_type=type(exc.orig).__name__)
+        return error_response(409, "conflict", "the change conflicts with data already stored")
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_req: Request, exc: DBAPIError) -> JSONResponse:

@@ -80,7 +80,8 @@ _WITH_OPD = {S.DISPOSED, S.IN_PROGRESS}
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in [
-        _t(A.VERIFY, {S.RECEIVED}, S.VERIFIED, {R.ADMIN_INSTANSI}, "case.verified"),
+        # SYSTEM: auto-dispose (a category/rule policy) verifies as the system before forwarding.
+        _t(A.VERIFY, {S.RECEIVED}, S.VERIFIED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.verified"),
         _t(A.REQUEST_INFO, _BEFORE_DISPOSAL, S.AWAITING_INFO, {R.ADMIN_INSTANSI}, "case.info_requested", True),
         _t(A.PROVIDE_INFO, {S.AWAITING_INFO}, S.RECEIVED, {R.REPORTER, R.SYSTEM}, "case.info_provided"),
         _t(A.DISPOSE, {S.VERIFIED, S.RETURNED}, S.DISPOSED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.disposed"),
@@ -135,8 +136,18 @@ def allowed_actions(status: Status | str, role: Role | str) -> list[str]:
 
 
 def check(status: Status | str, action: Action | str, role: Role | str, reason: str | None = None) -> Transition:
-    """The transition for ``action``, or :class:`TransitionRefused` saying why not."""
-    status, action, role = Status(status), Action(action), Role(role)
+    """The transition for ``action``, or :class:`TransitionRefused` saying why not.
+
+    An action that does not exist (e.g. "delete": cases are never deleted) is refused too.
+    """
+    status, role = Status(status), Role(role)
+    if action not in Action.__members__.values():
+        raise TransitionRefused(
+            f"there is no action {action!r}",
+            code="unknown_action",
+            allowed=allowed_actions(status, role),
+        )
+    action = Action(action)
     rule = TRANSITIONS[action]
     if role not in rule.roles:
         raise TransitionRefused(

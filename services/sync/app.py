@@ -5,6 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from services.sync.inbound.endpoints import router as callbacks_router
+from services.sync.inbound.tasks import lapor_poller
+from services.sync.mirror.tasks import close_lapor_client, open_lapor_client, sync_consumer
+from services.sync.ops.endpoints import router as ops_router
+from services.sync.ops.tasks import lapor_metrics
+from services.sync.reconcile.tasks import lapor_reconciler
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
 from shared.events import WorkerContext
@@ -13,7 +19,7 @@ SIMULATOR_PATH = "/lapor-sim"
 
 
 def _simulator_mount(spec_state: dict) -> tuple[str, object]:
-    """Mount the simulator at ``/lapor-sim`` when ``SIMPUL_LAPOR_BASE_URL`` is unset (embedded demo)."""
+    """Mount the simulator at ``/lapor-sim`` when ``SIMPUL_LAPOR_BASE_URL`` is unset (demo)."""
 
     def factory(settings: Settings) -> ASGIApp | None:
         if not settings.embedded_simulator:
@@ -41,8 +47,12 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="sync",
         description="Mirror with SP4N-LAPOR!",
+        routers=[callbacks_router, ops_router],
+        consumers=[sync_consumer()],
+        jobs=[lapor_poller(), lapor_reconciler(), lapor_metrics()],
+        on_startup=[open_lapor_client],
         mounts=[_simulator_mount(state)],
-        on_shutdown=[close_simulator],
+        on_shutdown=[close_lapor_client, close_simulator],
     )
 
 

@@ -122,6 +122,16 @@ class Consumer:
             rows = (await session.execute(stmt)).all()
         return sorted((r[0], r[1], r[2]) for r in rows)
 
+    @staticmethod
+    def _still_mine(delivery_id: int, owner: str) -> tuple:
+        """Only the worker holding the lease records an outcome: a worker whose lease ran out
+        (and whose row another worker took, maybe finished) must not undo that worker's outcome."""
+        return (
+            EventDelivery.id == delivery_id,
+            EventDelivery.locked_by == owner,
+            EventDelivery.status == "pending",
+        )
+
     async def handle_one(self, ctx: WorkerContext, delivery_id: int, event_id: int, attempts: int, owner: str) -> str:
         db = ctx.db
         try:
@@ -141,7 +151,7 @@ class Consumer:
             async with db.session() as session:
                 await session.execute(
                     update(EventDelivery)
-                    .where(EventDelivery.id == delivery_id)
+                    .where(*self._still_mine(delivery_id, owner))
                     .values(
                         attempts=EventDelivery.attempts - 1,
                         next_attempt_at=utcnow() + timedelta(seconds=defer.seconds),
@@ -160,7 +170,7 @@ class Consumer:
             async with db.session() as session:
                 await session.execute(
                     update(EventDelivery)
-                    .where(EventDelivery.id == delivery_id)
+                    .where(*self._still_mine(delivery_id, owner))
                     .values(
                         status="dead" if dead else "pending",
                         next_attempt_at=utcnow() + timedelta(seconds=backoff_seconds(attempts)),

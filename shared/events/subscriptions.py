@@ -3,6 +3,7 @@
 Static, because the writer fans out at commit time and the consumers may live in other
 processes (each service runs separately on PostgreSQL). Patterns use ``fnmatch`` syntax.
 Adding a consumer: add its name here and a ``Consumer`` of that name in its service.
+Audit-only events (``AUDIT_ONLY``) are written to the log but delivered to no consumer.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Events that only record something in the audit trail (who read an identity, an internal
+#: note): no consumer acts on them, so they queue no deliveries.
+AUDIT_ONLY: frozenset[str] = frozenset({"case.identity_viewed", "case.note_added"})
+
+
 @lru_cache(maxsize=512)
 def consumers_for(event_type: str) -> tuple[str, ...]:
+    if event_type in AUDIT_ONLY:
+        return ()
     return tuple(
         name
         for name, patterns in SUBSCRIPTIONS.items()

@@ -1,5 +1,34 @@
-"""Tables of routing (routing rules, ops users)."""
+"""Tables of routing: the ordered routing rules that suggest (or auto-forward to) an OPD.
+
+A rule's ``conditions`` is a JSON object of any-of lists, all of which must hold:
+``category``, ``kecamatan``, ``desa``, ``channel``, ``kind`` (codes or names) and
+``keywords`` (Indonesian words or phrases, matched as whole words, case- and
+accent-insensitive). The first active rule that matches wins (lowest ``position``).
+"""
 
 from __future__ import annotations
 
-from shared.models.base import Base  # noqa: F401
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, JSONDoc, utcnow
+
+
+class RoutingRule(Base):
+    __tablename__ = "routing_rules"
+    __table_args__ = (Index("ix_routing_rules_active_position", "active", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    target_opd_code: Mapped[str] = mapped_column(ForeignKey("opds.code"))
+    #: Verify and forward without waiting for Admin Instansi (like ``Category.auto_dispose``).
+    auto_dispose: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -38,7 +38,12 @@ async def test_readyz_503_when_database_unreachable(tmp_path):
     from services.embedded import create_app
     from shared.config import Settings
 
-    settings = Settings(_env_file=None, env="test", database_url="postgresql://nobody@127.0.0.1:1/none", run_workers=False)
+    settings = Settings(
+        _env_file=None,
+        env="test",
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        run_workers=False,
+    )
     app = create_app(settings, run_workers=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/readyz")
@@ -48,7 +53,7 @@ async def test_readyz_503_when_database_unreachable(tmp_path):
 
 
 async def test_body_over_limit_is_413(app, client):
-    app.state.settings.max_body_bytes  # default 12 MiB
+    assert app.state.settings.max_body_bytes == 12 * 1024 * 1024
     response = await client.post("/healthz", content=b"x" * (13 * 1024 * 1024))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"

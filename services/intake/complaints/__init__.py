@@ -1,0 +1,1 @@
+"""The REST push API for local apps (CONTRACT.md, "Intake — for local apps")."""

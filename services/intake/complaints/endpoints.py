@@ -1,0 +1,116 @@
+"""Thin routers of the push API: authenticate, rate-limit, parse, call the service, answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from services.intake.complaints import repository as repo
+from services.intake.complaints import service
+from services.intake.complaints.schemas import (
+    ComplaintAccepted,
+    ComplaintForApp,
+    ComplaintIn,
+    PublicComplaint,
+)
+from shared.auth import CurrentClientApp
+from shared.deps import AppSettings, DbSession
+from shared.errors import NotFound, Unprocessable
+from shared.models import ClientApp
+from shared.ratelimit import SCOPE_API_KEY, get_rate_limiter
+
+router = APIRouter(tags=["complaints"])
+
+
+async def rate_limited_app(request: Request, client_app: CurrentClientApp) -> ClientApp:
+    """The calling app, once its own bucket allows one more request (429 + Retry-After)."""
+    get_rate_limiter(request.app).check(SCOPE_API_KEY, str(client_app.id))
+    return client_app
+
+
+ClientAppWithinLimit = Annotated[ClientApp, Depends(rate_limited_app)]
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip()
+    if (
+        not key
+        or len(key) > service.MAX_IDEMPOTENCY_KEY
+        or not key.isascii()
+        or not key.isprintable()
+    ):
+        raise Unprocessable(
+            f"Idempotency-Key must be 1-{service.MAX_IDEMPOTENCY_KEY} printable ASCII characters",
+            code="invalid_idempotency_key",
+            field="Idempotency-Key",
+        )
+    return key
+
+
+@router.post(
+    "/api/v1/complaints",
+    status_code=201,
+    response_model=ComplaintAccepted,
+    summary="Push a complaint (local apps)",
+    responses={
+        409: {"description": "Idempotency-Key already used with another body"},
+        413: {"description": "Body too large"},
+        422: {"description": "Invalid field (named in the error)"},
+        429: {"description": "Rate limit of this API key; see Retry-After"},
+    },
+)
+async def push_complaint(
+    request: Request,
+    complaint: ComplaintIn,
+    client_app: ClientAppWithinLimit,
+    session: DbSession,
+    settings: AppSettings,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Open a case. The same ``Idempotency-Key`` and body within 24 h answer the first answer
+    (same status and body, header ``Idempotent-Replayed: true``); the same key with another
+    body is ``409 idempotency_key_reused``."""
+    answer = await service.accept_complaint(
+        session,
+        settings=settings,
+        client_app=client_app,
+        complaint=complaint,
+        body_sha256=service.body_fingerprint(await request.body()),
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    headers = {"Location": f"/api/v1/complaints/{answer.body.get('tracking_id', '')}"}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@router.get(
+    "/api/v1/complaints/{tracking_id}",
+    response_model=ComplaintForApp,
+    summary="A complaint this app pushed",
+    responses={404: {"description": "No such case, or not pushed by this app (same answer)"}},
+)
+async def get_complaint(
+    tracking_id: str, client_app: ClientAppWithinLimit, session: DbSession, settings: AppSettings
+) -> ComplaintForApp:
+    case = await repo.case_for_app(session, client_app.id, tracking_id)
+    if case is None:
+        raise NotFound("no such complaint", code="not_found")
+    return await service.view_for_app(session, settings, case)
+
+
+@router.get(
+    "/api/v1/public/complaints/{tracking_id}",
+    response_model=PublicComplaint,
+    response_model_exclude_none=True,
+    summary="Public status of a complaint (no personal data)",
+)
+async def get_public_complaint(tracking_id: str, session: DbSession) -> PublicComplaint:
+    case = await repo.case_for_public(session, tracking_id)
+    if case is None:
+        raise NotFound("no such complaint", code="not_found")
+    return await service.public_view(session, case)

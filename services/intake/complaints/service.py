@@ -1,0 +1,377 @@
+"""The push API's rules: accept a complaint (idempotently), and show a case to an app or the public.
+
+Accepting stays cheap: validate, store the files, open the case — no provider or LAPOR!
+call in the request (the outbox carries ``case.received`` to routing, sync and notify).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.complaints import repository as repo
+from services.intake.complaints.schemas import (
+    AttachmentOut,
+    ComplaintAccepted,
+    ComplaintForApp,
+    ComplaintIn,
+    PublicComplaint,
+    ReporterOut,
+    ResponseOut,
+    TimelineEntry,
+)
+from shared.auth import Actor
+from shared.calendar import WorkingCalendar
+from shared.cases.service import NewCase, ReporterInput, create_case
+from shared.config import Settings
+from shared.errors import Conflict
+from shared.lifecycle import Role
+from shared.models import Attachment, Case, ClientApp, utcnow
+from shared.storage import AttachmentStore, display_filename
+
+log = structlog.get_logger("simpul.intake.complaints")
+
+#: Permen 62/2018: Admin Instansi verifies a complaint within 3 working days of receipt.
+VERIFICATION_WORKING_DAYS = 3
+#: How long an Idempotency-Key holds (CONTRACT.md).
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+MAX_IDEMPOTENCY_KEY = 200
+
+STATUS_LABELS = {
+    "received": "Diterima, menunggu verifikasi",
+    "awaiting_info": "Menunggu kelengkapan data dari pelapor",
+    "verified": "Terverifikasi",
+    "disposed": "Diteruskan ke perangkat daerah",
+    "in_progress": "Sedang ditindaklanjuti",
+    "returned": "Dalam verifikasi ulang",
+    "referred_apip": "Ditangani Inspektorat",
+    "resolved": "Selesai ditindaklanjuti",
+    "closed": "Ditutup",
+    "archived": "Diarsipkan",
+    "forwarded_national": "Diteruskan ke Admin Nasional SP4N-LAPOR!",
+}
+EVENT_LABELS = {
+    "case.received": "Laporan diterima",
+    "case.verified": "Laporan diverifikasi",
+    "case.info_requested": "Admin meminta kelengkapan data",
+    "case.info_provided": "Pelapor melengkapi data",
+    "case.disposed": "Diteruskan ke perangkat daerah",
+    "case.returned": "Dikembalikan untuk diteruskan ulang",
+    "case.responded": "Tanggapan diberikan",
+    "case.resolved": "Tanggapan akhir diberikan",
+    "case.reopened": "Laporan dibuka kembali",
+    "case.closed": "Laporan ditutup",
+    "case.archived": "Laporan diarsipkan",
+    "case.forwarded_national": "Diteruskan ke Admin Nasional",
+    "case.referred_apip": "Diteruskan ke Inspektorat",
+    "case.message_received": "Pesan tambahan dari pelapor",
+    "case.rated": "Pelapor memberi penilaian",
+}
+#: What anyone with the tracking ID sees: lifecycle steps only (no internal hand-offs).
+PUBLIC_TIMELINE = (
+    "case.received",
+    "case.verified",
+    "case.info_requested",
+    "case.info_provided",
+    "case.disposed",
+    "case.responded",
+    "case.resolved",
+    "case.reopened",
+    "case.closed",
+    "case.archived",
+    "case.forwarded_national",
+)
+#: What the app that pushed the case sees besides: hand-offs, follow-ups, the rating.
+APP_TIMELINE = (
+    *PUBLIC_TIMELINE,
+    "case.returned",
+    "case.referred_apip",
+    "case.message_received",
+    "case.rated",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def body_fingerprint(raw: bytes) -> str:
+    """SHA-256 of the body in canonical JSON (key order and whitespace do not matter)."""
+    try:
+        canonical = json.dumps(
+            json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    except ValueError:
+        return hashlib.sha256(raw).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _calendar(timezone: str, region: str) -> WorkingCalendar:
+    return WorkingCalendar(timezone, region=region)
+
+
+def verification_due_at(settings: Settings, received_at: datetime) -> datetime | None:
+    """3 working days after receipt, by the national and regional calendar (local overrides
+    set by Admin Instansi are the SLA service's; its clock is authoritative)."""
+    try:
+        return _calendar(settings.timezone, settings.region).working_days_after(
+            received_at, VERIFICATION_WORKING_DAYS
+        )
+    except ValueError:  # outside the calendar's years: no promise rather than a wrong one
+        return None
+
+
+def status_url(settings: Settings, tracking_id: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/lacak/{tracking_id}"
+
+
+def client_actor(app: ClientApp) -> Actor:
+    return Actor(type="client_app", id=str(app.id), name=app.name, role=Role.SYSTEM)
+
+
+async def accept_complaint(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    client_app: ClientApp,
+    complaint: ComplaintIn,
+    body_sha256: str,
+    idempotency_key: str | None,
+) -> Answer:
+    """Open a case from ``complaint`` (or answer the first answer for a repeated key).
+
+    The idempotency row, the case, its attachments' rows and its ``case.received`` event
+    are one transaction (the request's). Files are written before it commits.
+    """
+    now = utcnow()
+    await _open_write_transaction(session, client_app, now)
+    key_row = None
+    if idempotency_key is not None:
+        existing = await repo.find_idempotency_key(session, client_app.id, idempotency_key)
+        if existing is not None and existing.created_at < now - IDEMPOTENCY_WINDOW:
+            await repo.delete_idempotency_key(session, existing.id)
+            await session.flush()
+            existing = None
+        if existing is not None:
+            return _replay(existing, body_sha256)
+        try:
+            async with session.begin_nested():
+                key_row = await repo.insert_idempotency_key(
+                    session,
+                    client_app_id=client_app.id,
+                    key=idempotency_key,
+                    body_sha256=body_sha256,
+                    created_at=now,
+                )
+        except IntegrityError:
+            # A concurrent request with the same key committed first: answer as it did.
+            existing = await repo.find_idempotency_key(session, client_app.id, idempotency_key)
+            if existing is None:
+                raise Conflict(
+                    "a request with this Idempotency-Key is in progress; retry",
+                    code="idempotency_key_in_progress",
+                ) from None
+            return _replay(existing, body_sha256)
+
+    reporter = complaint.reporter
+    location = complaint.location
+    case = await create_case(
+        session,
+        NewCase(
+            channel="api",
+            description=complaint.description,
+            title=complaint.title,
+            kind=complaint.kind,
+            category_code=complaint.category,
+            anonymous=complaint.anonymous,
+            confidential=complaint.confidential,
+            kecamatan_code=location.kecamatan if location else None,
+            desa=location.desa if location else None,
+            address=location.address if location else None,
+            lat=location.lat if location else None,
+            lon=location.lon if location else None,
+            occurred_at=complaint.occurred_at,
+            received_at=now,
+            external_ref=complaint.external_ref,
+            client_app_id=client_app.id,
+            reporter=ReporterInput(
+                channel="api",
+                name=reporter.name if reporter else None,
+                phone=reporter.phone_e164 if reporter else None,
+                phone_raw=reporter.phone if reporter else None,
+                email=reporter.email if reporter else None,
+                nik=reporter.nik if reporter else None,
+            ),
+            event_data={"client_app_id": client_app.id, "attachments": len(complaint.attachments)},
+        ),
+        client_actor(client_app),
+    )
+    await _store_attachments(session, settings, case, complaint)
+
+    accepted = ComplaintAccepted(
+        tracking_id=case.tracking_id,
+        status=case.status,
+        status_url=status_url(settings, case.tracking_id),
+        received_at=case.received_at,
+        verification_due_at=verification_due_at(settings, case.received_at),
+        kind=case.kind,
+        category=case.category_code,
+        anonymous=case.anonymous,
+        confidential=case.confidential,
+        external_ref=case.external_ref,
+        attachments=len(complaint.attachments),
+    )
+    body = accepted.model_dump(mode="json")
+    if key_row is not None:
+        key_row.status_code = 201
+        key_row.response = body
+        key_row.case_id = case.id
+        await session.flush()
+    log.info(
+        "complaint_accepted",
+        case_id=case.id,
+        client_app_id=client_app.id,
+        attachments=len(complaint.attachments),
+    )
+    return Answer(201, body)
+
+
+async def _open_write_transaction(
+    session: AsyncSession, client_app: ClientApp, now: datetime
+) -> None:
+    """On SQLite, start the real transaction with a write BEFORE any savepoint.
+
+    pysqlite/aiosqlite begin a transaction only before DML; a SAVEPOINT issued first becomes
+    the outermost transaction and its RELEASE commits — the idempotency row (or the case,
+    in ``create_case``) would be durable before the rest of the unit of work. Recording the
+    app's last use is that first write. (PostgreSQL needs no help; the row is not touched
+    there, to keep one busy app's requests from queueing on its row lock.)
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(ClientApp).where(ClientApp.id == client_app.id).values(last_used_at=now)
+        )
+
+
+def _replay(row: Any, body_sha256: str) -> Answer:
+    if row.body_sha256 != body_sha256:
+        raise Conflict(
+            "this Idempotency-Key was already used with another body", code="idempotency_key_reused"
+        )
+    return Answer(row.status_code, dict(row.response), replayed=True)
+
+
+async def _store_attachments(
+    session: AsyncSession, settings: Settings, case: Case, complaint: ComplaintIn
+) -> None:
+    """Files go to disk (durably) before the commit; URLs are kept as references, never fetched."""
+    if not complaint.attachments:
+        return
+    store = AttachmentStore(settings.data_dir)
+    for item in complaint.attachments:
+        if item.data is not None:
+            stored = await store.put(item.data)
+            session.add(
+                Attachment(
+                    case_id=case.id,
+                    filename=item.safe_filename,
+                    content_type=item.detected_type,
+                    size_bytes=stored.size_bytes,
+                    sha256=stored.sha256,
+                    storage_key=stored.storage_key,
+                )
+            )
+        else:
+            session.add(
+                Attachment(
+                    case_id=case.id,
+                    filename=display_filename(item.filename) if item.filename else "tautan",
+                    content_type=(item.content_type or None),
+                    url=item.url,
+                )
+            )
+    await session.flush()
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _timeline(rows: list[tuple[str, datetime]]) -> list[TimelineEntry]:
+    return [TimelineEntry(type=t, at=at, label=EVENT_LABELS.get(t, t)) for t, at in rows]
+
+
+async def view_for_app(session: AsyncSession, settings: Settings, case: Case) -> ComplaintForApp:
+    """The case as the app that pushed it sees it: its own data back, the timeline (event
+    types and times, never staff names), the responses, never internal notes. The
+    reporter's identity is left out when the case is anonymous."""
+    reporter = None
+    if not case.anonymous:
+        row = await repo.reporter_of(session, case.id)
+        if row is not None:
+            reporter = ReporterOut(name=row.name, phone=row.phone, email=row.email, nik=row.nik)
+    return ComplaintForApp(
+        tracking_id=case.tracking_id,
+        status=case.status,
+        status_label=STATUS_LABELS.get(case.status, case.status),
+        status_url=status_url(settings, case.tracking_id),
+        kind=case.kind,
+        category=case.category_code,
+        title=case.title,
+        description=case.description,
+        anonymous=case.anonymous,
+        confidential=case.confidential,
+        external_ref=case.external_ref,
+        location=repo.location_of(case),
+        received_at=case.received_at,
+        verification_due_at=verification_due_at(settings, case.received_at),
+        status_changed_at=case.status_changed_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        rating=case.rating,
+        reporter=reporter,
+        attachments=[
+            AttachmentOut(
+                filename=a.filename, content_type=a.content_type, size_bytes=a.size_bytes, url=a.url
+            )
+            for a in await repo.attachments_of(session, case.id)
+        ],
+        timeline=_timeline(await repo.timeline_events(session, case.id, APP_TIMELINE)),
+        responses=[
+            ResponseOut(message=m.body, final=m.final, at=m.created_at)
+            for m in await repo.replies(session, case.id)
+        ],
+    )
+
+
+async def public_view(session: AsyncSession, case: Case) -> PublicComplaint:
+    """Status and timeline only: no reporter, no title or description (free text may name
+    people), no location. A confidential (rahasia) case shows its status alone."""
+    base = {
+        "tracking_id": case.tracking_id,
+        "status": case.status,
+        "status_label": STATUS_LABELS.get(case.status, case.status),
+        "confidential": case.confidential,
+    }
+    if case.confidential:
+        return PublicComplaint(**base)
+    return PublicComplaint(
+        **base,
+        kind=case.kind,
+        category=case.category_code,
+        category_name=await repo.category_name(session, case.category_code),
+        received_at=case.received_at,
+        timeline=_timeline(await repo.timeline_events(session, case.id, PUBLIC_TIMELINE)),
+    )

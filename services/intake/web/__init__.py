@@ -1,0 +1,1 @@
+"""Citizen web pages: the complaint form and the tracking page (see ``endpoints``)."""

@@ -1,0 +1,1 @@
+"""Channel webhooks: verify, dedup, thread into cases, acknowledge (see ``endpoints``)."""

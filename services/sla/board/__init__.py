@@ -1,0 +1,1 @@
+"""The ops board (``/admin/board``): one page of what needs attention now."""

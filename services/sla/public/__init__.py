@@ -1,0 +1,1 @@
+"""The public statistics page (``/statistik``) and its open-data CSV: aggregates only."""

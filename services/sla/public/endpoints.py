@@ -1,0 +1,99 @@
+"""``/statistik``: the public statistics page (Bahasa Indonesia, no JavaScript) and its CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.sla.calendar.service import current_calendar
+from services.sla.reports.export import to_csv
+from shared.deps import AppDatabase, DbSession
+from shared.models import utcnow
+
+from . import service
+from .svg import bar_chart
+
+router = APIRouter(tags=["public statistics"])
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+YEARS_SHOWN = 6
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}".replace(".", ",") + "%"
+
+
+def _days(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}".replace(".", ",") + " hari kerja"
+
+
+def _section(section_id: str, title: str, column: str, rows: list[service.PublicRow]) -> dict:
+    items = [(r.label, r.received, r.shown_received) for r in rows]
+    return {
+        "id": section_id,
+        "title": title,
+        "column": column,
+        "rows": rows,
+        "svg": bar_chart(f"grafik-{section_id}", title, items),
+    }
+
+
+async def _stats(
+    request: Request, session: DbSession, db: AppDatabase, tahun: str | None
+) -> service.PublicStats:
+    calendar = await current_calendar(session, request.app.state.ctx)
+    year = service.parse_year(tahun, calendar.local_date(utcnow()))
+    return await service.public_stats(session, db, calendar, year)
+
+
+@router.get(
+    "/statistik", response_class=HTMLResponse, summary="Public statistics page (Bahasa Indonesia)"
+)
+async def statistik(
+    request: Request,
+    session: DbSession,
+    db: AppDatabase,
+    tahun: Annotated[str | None, Query()] = None,
+) -> HTMLResponse:
+    stats = await _stats(request, session, db, tahun)
+    this_year = utcnow().year
+    html = templates.get_template("statistik.html").render(
+        s=stats,
+        years=list(range(this_year, this_year - YEARS_SHOWN, -1)),
+        sections=[
+            _section("kategori", "Pengaduan per kategori", "Kategori", stats.by_category),
+            _section("opd", "Pengaduan per perangkat daerah", "Perangkat daerah", stats.by_opd),
+            _section("kecamatan", "Pengaduan per kecamatan", "Kecamatan", stats.by_kecamatan),
+            _section("bulan", "Pengaduan per bulan", "Bulan", stats.by_month),
+        ],
+        pct=_pct,
+        days=_days,
+        confidential=service.CONFIDENTIAL_LABEL,
+        suppressed=service.SUPPRESSED,
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/statistik/data.csv", summary="Open data: the public statistics as CSV")
+async def open_data(
+    request: Request,
+    session: DbSession,
+    db: AppDatabase,
+    tahun: Annotated[str | None, Query()] = None,
+) -> Response:
+    stats = await _stats(request, session, db, tahun)
+    body = to_csv(service.open_data_rows(stats), service.OPEN_DATA_COLUMNS)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="statistik-pengaduan-{stats.year}.csv"'
+        },
+    )
+

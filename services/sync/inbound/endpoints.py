@@ -1,0 +1,70 @@
+"""``POST /webhooks/lapor``: national callbacks, verified, stored once, used as hints."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+
+from services.sync.inbound import repository as inrepo
+from services.sync.lapor import CallbackSignatureError, verify
+from services.sync.lapor.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from services.sync.mirror.metrics import CALLBACKS
+from shared.deps import AppSettings, DbSession
+from shared.errors import Unauthorized, Unprocessable
+
+router = APIRouter(tags=["SP4N-LAPOR! callbacks"])
+
+
+@router.post("/webhooks/lapor", summary="SP4N-LAPOR! callback (a hint to re-read the case)")
+async def lapor_callback(request: Request, session: DbSession, settings: AppSettings) -> dict:
+    """Verified (HMAC over timestamp + raw body, 300 s window), deduplicated by
+    ``event_id`` and durable before the 2xx. It only makes the case due for a re-read:
+    the mirror is correct without any callback."""
+    body = await request.body()
+    try:
+        verify(
+            settings.lapor_webhook_secret,
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            body,
+        )
+    except CallbackSignatureError as exc:
+        CALLBACKS.labels(f"rejected_{exc.reason}").inc()
+        raise Unauthorized(
+            "invalid SP4N-LAPOR! callback signature", code="invalid_signature"
+        ) from None
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        CALLBACKS.labels("invalid").inc()
+        raise Unprocessable("callback body is not JSON", code="invalid_json") from None
+    if not isinstance(payload, dict):
+        CALLBACKS.labels("invalid").inc()
+        raise Unprocessable("callback body must be a JSON object", code="invalid_payload")
+    event_id = payload.get("event_id") or request.headers.get(EVENT_ID_HEADER)
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 100:
+        CALLBACKS.labels("invalid").inc()
+        raise Unprocessable("callback needs an event_id", code="invalid_payload", field="event_id")
+    complaint_id = payload.get("complaint_id")
+    if complaint_id is not None and (
+        isinstance(complaint_id, bool) or not isinstance(complaint_id, int)
+    ):
+        try:
+            complaint_id = int(complaint_id)
+        except (TypeError, ValueError):
+            CALLBACKS.labels("invalid").inc()
+            raise Unprocessable(
+                "complaint_id must be an integer", code="invalid_payload", field="complaint_id"
+            ) from None
+    fresh = await inrepo.record_callback(
+        session,
+        event_id=event_id.strip(),
+        type=str(payload.get("type") or "")[:60],
+        complaint_id=complaint_id,
+        payload=payload,
+    )
+    if fresh and complaint_id is not None:
+        await inrepo.hint_case(session, complaint_id)
+    CALLBACKS.labels("accepted" if fresh else "duplicate").inc()
+    return {"received": True, "duplicate": not fresh}

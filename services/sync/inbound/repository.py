@@ -1,0 +1,145 @@
+"""Queries of the inbound half: claiming due cases, callbacks, follow-ups already seen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database
+from shared.models import Case, utcnow
+from shared.models.sync import LaporCallback, LaporFollowupSeen, LaporMirror
+
+#: Local statuses whose national copy no longer matters (the case left us or is archived).
+NOT_POLLED = ("archived", "forwarded_national")
+
+
+async def claim_due(
+    db: Database, *, limit: int, lease_s: int, now: datetime | None = None
+) -> list[int]:
+    """Lease up to ``limit`` mirrored cases due for a national re-read.
+
+    The claim moves ``next_check_at`` past the lease in one UPDATE guarded by
+    ``next_check_at <= now`` (a compare-and-set, so two pollers never both win); on
+    PostgreSQL the candidates are also picked ``FOR UPDATE SKIP LOCKED``.
+    """
+    now = now or utcnow()
+    m = LaporMirror
+    due = (
+        select(m.case_id)
+        .join(Case, Case.id == m.case_id)
+        .where(
+            m.state == "created",
+            m.lapor_complaint_id.is_not(None),
+            m.next_check_at <= now,
+            Case.status.not_in(NOT_POLLED),
+        )
+        .order_by(m.next_check_at)
+        .limit(limit)
+    )
+    if not db.is_sqlite:
+        due = due.with_for_update(of=m, skip_locked=True)
+    stmt = (
+        update(m)
+        .where(m.case_id.in_(due.scalar_subquery()), m.next_check_at <= now)
+        .values(next_check_at=now + timedelta(seconds=lease_s))
+        .returning(m.case_id)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.session() as session:
+        return [row[0] for row in (await session.execute(stmt)).all()]
+
+
+async def hint_case(session: AsyncSession, complaint_id: int) -> bool:
+    """A callback or a changed list entry: re-read this case now. False if not mirrored."""
+    result = await session.execute(
+        update(LaporMirror)
+        .where(LaporMirror.lapor_complaint_id == complaint_id)
+        .values(next_check_at=utcnow())
+    )
+    return bool(result.rowcount)
+
+
+async def record_callback(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    type: str,
+    complaint_id: int | None,
+    payload: dict[str, Any],
+) -> bool:
+    """Store a callback once per ``event_id``; False when it was a duplicate."""
+    existing = await session.scalar(
+        select(LaporCallback.id).where(LaporCallback.event_id == event_id)
+    )
+    if existing is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(
+                LaporCallback(
+                    event_id=event_id,
+                    type=type,
+                    lapor_complaint_id=complaint_id,
+                    payload=payload,
+                    received_at=utcnow(),
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def unprocessed_callbacks(session: AsyncSession, limit: int = 100) -> list[LaporCallback]:
+    rows = await session.scalars(
+        select(LaporCallback)
+        .where(LaporCallback.processed_at.is_(None))
+        .order_by(LaporCallback.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def mark_callback_processed(session: AsyncSession, callback_id: int) -> None:
+    await session.execute(
+        update(LaporCallback).where(LaporCallback.id == callback_id).values(processed_at=utcnow())
+    )
+
+
+async def remember_followup(
+    session: AsyncSession, *, followup_id: int, case_id: int, complaint_id: int, author: str
+) -> LaporFollowupSeen | None:
+    """Claim a national follow-up id; None when it was already seen (unique key)."""
+    if await session.get(LaporFollowupSeen, followup_id) is not None:
+        return None
+    row = LaporFollowupSeen(
+        lapor_followup_id=followup_id,
+        case_id=case_id,
+        lapor_complaint_id=complaint_id,
+        author=author,
+        created_at=utcnow(),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+async def seen_reporter_followups(session: AsyncSession, case_id: int) -> int:
+    from sqlalchemy import func
+
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                LaporFollowupSeen.case_id == case_id, LaporFollowupSeen.author == "reporter"
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,473 @@
+"""The outbound mirror: each ``case.*`` event becomes the SP4N-LAPOR! operations it needs,
+each sent at most once in effect although LAPOR!'s create and follow-up are not idempotent.
+
+How exactly-once is kept (``contracts/lapor-api.md``, "Dedup before sending"):
+
+1. The intent is recorded first: a ``lapor_outbound_ops`` row per (event, kind), and it is
+   marked ``sent`` in its own committed transaction BEFORE the call.
+2. An op found ``sent`` or ``uncertain`` (a crash, a timeout, a 5xx after the request went
+   out) is never simply resent: a create first searches LAPOR! by the ``#simpul-<ID>`` tag,
+   a follow-up first re-reads the case's follow-ups and matches the text, a reject re-reads
+   the case's disposition. Only if nothing is there is it sent again.
+3. Transient trouble (429, 503, maintenance, connection refused, breaker open) raises
+   :class:`Defer` (no attempt burnt); a refusal (4xx) marks the op ``dead`` with the answer's
+   body and dead-letters the delivery at once (:class:`PermanentFailure`).
+
+Inbound changes are written as ``lapor.*`` events (or by the ``lapor`` actor), and the
+handler ignores events whose actor is ``lapor``, so nothing is mirrored back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import structlog
+
+from services.sync.lapor import (
+    CaseForLapor,
+    LaporClient,
+    LaporFile,
+    LaporTerminalError,
+    LaporTransientError,
+    LaporUnavailable,
+    LaporUncertainOutcome,
+    mapping,
+)
+from services.sync.mirror import repository as repo
+from services.sync.mirror.metrics import OPS
+from services.sync.mirror.tuning import SyncTuning, tuning_of
+from shared.auth import Actor
+from shared.events import Defer, WorkerContext
+from shared.lifecycle import Role
+from shared.models import Case, Event, Reporter
+
+log = structlog.get_logger("simpul.sync.mirror")
+T = TypeVar("T")
+
+#: Who inbound changes are attributed to; the mirror never sends their events back.
+LAPOR_ACTOR = Actor(type="lapor", id="sp4n-lapor", name="SP4N-LAPOR!", role=Role.LAPOR)
+#: Sync-only event asking the consumer to bring one case in step (ops, reconciliation).
+RESYNC_EVENT = "lapor.resync_requested"
+#: Where "bukan wewenang" sends a case when the forward names no national institution.
+#: The contract names no id for Admin Nasional; ops may give ``lapor_institution_id`` in
+#: the forward's event data. [model]
+DEFAULT_FORWARD_INSTITUTION_ID = 1
+
+#: Lifecycle events that only move the status: the Simpul status they lead to.
+STATUS_EVENTS: dict[str, str] = {
+    "case.verified": "verified",
+    "case.info_requested": "awaiting_info",
+    "case.info_provided": "received",
+    "case.disposed": "disposed",
+    "case.returned": "returned",
+    "case.reopened": "in_progress",
+    "case.closed": "closed",
+    "case.archived": "archived",
+    "case.referred_apip": "referred_apip",
+}
+#: Responses: a follow-up with the reply text, moving the national status.
+RESPONSE_EVENTS: dict[str, str] = {"case.responded": "in_progress", "case.resolved": "resolved"}
+
+#: What the reporter reads on LAPOR! when only the status moves (Bahasa Indonesia).
+STATUS_TEXTS: dict[str, str] = {
+    "received": "Data tambahan telah diterima; laporan Anda diperiksa kembali.",
+    "awaiting_info": "Laporan Anda memerlukan data tambahan.",
+    "verified": "Laporan Anda telah diverifikasi oleh Admin Instansi.",
+    "disposed": "Laporan Anda telah diteruskan kepada perangkat daerah yang berwenang.",
+    "returned": "Laporan Anda sedang ditinjau kembali oleh Admin Instansi.",
+    "in_progress": "Laporan Anda sedang ditindaklanjuti.",
+    "resolved": "Laporan Anda telah selesai ditindaklanjuti.",
+    "closed": "Laporan Anda telah ditutup.",
+    "archived": "Laporan Anda diarsipkan.",
+    "referred_apip": (
+        "Laporan Anda ditangani oleh Aparat Pengawasan Intern Pemerintah (Inspektorat)."
+    ),
+}
+
+
+class PermanentFailure(Exception):
+    """LAPOR! refused an operation (4xx): retrying the same request will not help."""
+
+
+@dataclass(frozen=True)
+class PlannedOp:
+    kind: str  # create | status | followup | reject
+    simpul_status: str | None = None
+    text: str | None = None
+    target_institution_id: int | None = None
+
+
+def client_of(ctx: WorkerContext) -> LaporClient:
+    client = ctx.resources.get("lapor")
+    if client is None:
+        raise RuntimeError("no LAPOR! client in ctx.resources['lapor'] (sync startup hook not run)")
+    return client
+
+
+# -- planning ----------------------------------------------------------------------------
+async def plan(session: Any, event: Event) -> list[PlannedOp]:
+    """The operations an event needs (without the create a later op may need first)."""
+    data = event.data or {}
+    if event.type == "case.received":
+        return [PlannedOp("create")]
+    if event.type in STATUS_EVENTS:
+        status = STATUS_EVENTS[event.type]
+        text = STATUS_TEXTS[status]
+        detail = data.get("message") or event.reason
+        if status in ("awaiting_info", "archived") and detail:
+            text = f"{text} {detail}".strip()
+        return [PlannedOp("status", simpul_status=status, text=text)]
+    if event.type in RESPONSE_EVENTS:
+        status = data.get("status") or RESPONSE_EVENTS[event.type]
+        text = await reply_text(session, event) or STATUS_TEXTS.get(
+            status, STATUS_TEXTS["in_progress"]
+        )
+        return [PlannedOp("followup", simpul_status=status, text=text)]
+    if event.type == "case.forwarded_national":
+        target = data.get("lapor_institution_id") or DEFAULT_FORWARD_INSTITUTION_ID
+        return [
+            PlannedOp(
+                "reject", text=event.reason or "Bukan wewenang", target_institution_id=int(target)
+            )
+        ]
+    if event.type == RESYNC_EVENT:
+        return [PlannedOp("create"), PlannedOp("status", text=None)]
+    return []
+
+
+async def reply_text(session: Any, event: Event) -> str | None:
+    """The reply a response event carries: ``data.message_id`` (preferred), ``data.message``,
+    or else the case's latest reply written before the event."""
+    data = event.data or {}
+    if data.get("message_id"):
+        message = await repo.message_by_id(session, int(data["message_id"]))
+        if message is not None:
+            return message.body
+    for key in ("message", "body", "text"):
+        if isinstance(data.get(key), str) and data[key].strip():
+            return data[key]
+    message = await repo.latest_reply(session, event.case_id, event.occurred_at)
+    return message.body if message is not None else None
+
+
+def private_terms(case: Case, reporter: Reporter | None) -> list[str]:
+    """The reporter's identifying values, scrubbed from everything sent to LAPOR!."""
+    if reporter is None:
+        return []
+    terms = [
+        reporter.phone,
+        reporter.phone_raw,
+        reporter.nik,
+        reporter.email,
+        reporter.postal_address,
+    ]
+    if reporter.phone and reporter.phone.startswith("+62"):
+        terms.append("0" + reporter.phone[3:])  # how people write it
+    if case.anonymous:
+        terms.append(reporter.name)
+    return [t for t in terms if t]
+
+
+def case_for_lapor(
+    case: Case, reporter: Reporter | None, attachment_ids: list[int]
+) -> CaseForLapor:
+    return CaseForLapor(
+        tracking_id=case.tracking_id,
+        title=case.title or "",
+        description=case.description,
+        kind=case.kind,  # type: ignore[arg-type]
+        category_code=case.category_code,
+        anonymous=bool(case.anonymous),
+        confidential=bool(case.confidential),
+        occurred_at=case.occurred_at,
+        attachment_ids=tuple(attachment_ids),
+        reporter_name=None if case.anonymous or reporter is None else reporter.name,
+        private_terms=tuple(private_terms(case, reporter)),
+    )
+
+
+# -- the handler ----------------------------------------------------------------------------
+async def mirror_event(session: Any, event: Event, ctx: WorkerContext) -> None:
+    """The ``sync`` consumer's handler. Ops commit in their own transactions; ``session``
+    (the delivery's unit of work) records only the last event synced."""
+    if event.case_id is None or event.actor_type == "lapor":
+        return
+    if not ctx.settings.lapor_sync_enabled:
+        return
+    tuning = tuning_of(ctx)
+    async with ctx.db.session() as s:
+        if await repo.is_paused(s):
+            raise Defer(tuning.defer(tuning.pause_recheck_s), "mirror paused")
+        planned = await plan(s, event)
+        if not planned:
+            return
+        mirror = await repo.ensure_mirror(s, event.case_id)
+        held, held_reason = mirror.state == "held", mirror.held_reason
+    if held:
+        raise Defer(tuning.defer(tuning.held_recheck_s), f"mirror held: {held_reason}")
+    if planned[0].kind != "create":
+        planned.insert(0, PlannedOp("create"))  # a no-op once the national case exists
+    try:
+        for op in planned:
+            await run_op(ctx, event, op)
+    except (LaporTransientError, LaporUnavailable) as exc:  # on a read before a send
+        raise Defer(
+            tuning.transient_backoff(1, getattr(exc, "retry_after", None)), str(exc)
+        ) from exc
+    await repo.update_mirror(session, event.case_id, last_synced_event_id=event.id)
+
+
+async def run_op(ctx: WorkerContext, event: Event, planned: PlannedOp) -> None:
+    case_id = event.case_id
+    kind = planned.kind
+    async with ctx.db.session() as s:
+        mirror = await repo.get_mirror(s, case_id)
+        case, reporter = await repo.case_with_reporter(s, case_id)
+        status_code = None
+        if kind == "status" and planned.simpul_status is None:  # re-sync: the current status
+            planned = PlannedOp(
+                "status", simpul_status=case.status, text=STATUS_TEXTS.get(case.status)
+            )
+            if case.status == "forwarded_national":
+                planned = PlannedOp(
+                    "reject",
+                    text="Bukan wewenang",
+                    target_institution_id=DEFAULT_FORWARD_INSTITUTION_ID,
+                )
+                kind = "reject"
+        if planned.simpul_status is not None:
+            status_code = mapping.national_code_for(planned.simpul_status)
+        content = None
+        if planned.text:
+            content = mapping.scrub_private(planned.text, private_terms(case, reporter)).strip()
+        op = await repo.get_or_create_op(
+            s,
+            case_id=case_id,
+            event_id=event.id,
+            kind=kind,
+            status_code=status_code,
+            content=content,
+        )
+    if op.status == "done":
+        return
+    if kind == "create":
+        await _create(ctx, op, mirror, case, reporter)
+        return
+    if mirror is None or mirror.lapor_complaint_id is None:
+        async with ctx.db.session() as s:
+            mirror = await repo.get_mirror(s, case_id)
+        if mirror is None or mirror.lapor_complaint_id is None:
+            raise RuntimeError(f"case {case_id} has no national id after its create")
+    if kind in ("status", "followup"):
+        if kind == "status" and (status_code is None or op.content is None):
+            await _finish(ctx, op.id, "done", outcome="skipped")
+            return
+        await _followup(ctx, op, mirror, case, skip_if_same=(kind == "status"))
+    elif kind == "reject":
+        await _reject(ctx, op, mirror, planned)
+
+
+async def _finish(
+    ctx: WorkerContext, op_id: int, status: str, *, outcome: str, kind: str = "", **values: Any
+) -> None:
+    async with ctx.db.session() as s:
+        await repo.update_op(s, op_id, status=status, last_error=None, **values)
+    OPS.labels(kind or "op", outcome).inc()
+
+
+async def _send(ctx: WorkerContext, op: Any, call: Callable[[], Awaitable[T]]) -> T:
+    """Record the intent as ``sent`` (committed), then call; translate the outcome."""
+    tuning: SyncTuning = tuning_of(ctx)
+    async with ctx.db.session() as s:
+        await repo.mark_op_sent(s, op.id)
+    attempts = op.attempts + 1
+    try:
+        return await call()
+    except LaporUncertainOutcome as exc:
+        async with ctx.db.session() as s:
+            await repo.update_op(s, op.id, status="uncertain", last_error=str(exc)[:2000])
+        OPS.labels(op.kind, "uncertain").inc()
+        log.warning("lapor_outcome_uncertain", kind=op.kind, case_id=op.case_id, op_id=op.id)
+        raise Defer(
+            tuning.defer(tuning.uncertain_recheck_s), f"uncertain {op.kind}: look before resending"
+        ) from exc
+    except (LaporTransientError, LaporUnavailable) as exc:
+        async with ctx.db.session() as s:  # nothing took effect: safe to send again
+            await repo.update_op(s, op.id, status="pending", last_error=str(exc)[:2000])
+        OPS.labels(op.kind, "transient").inc()
+        raise Defer(
+            tuning.transient_backoff(attempts, getattr(exc, "retry_after", None)), str(exc)
+        ) from exc
+    except LaporTerminalError as exc:
+        body = exc.body if isinstance(exc.body, (dict, list)) else {"text": str(exc.body)}
+        async with ctx.db.session() as s:
+            await repo.update_op(
+                s, op.id, status="dead", last_error=str(exc)[:2000], response_body=body
+            )
+        OPS.labels(op.kind, "dead").inc()
+        log.warning(
+            "lapor_refused", kind=op.kind, case_id=op.case_id, op_id=op.id, status=exc.status_code
+        )
+        raise PermanentFailure(f"SP4N-LAPOR! refused {op.kind}: {exc}") from exc
+
+
+async def _create(
+    ctx: WorkerContext, op: Any, mirror: Any, case: Case, reporter: Reporter | None
+) -> None:
+    client = client_of(ctx)
+    if mirror is not None and mirror.lapor_complaint_id is not None:
+        await _finish(
+            ctx,
+            op.id,
+            "done",
+            outcome="exists",
+            kind="create",
+            lapor_complaint_id=mirror.lapor_complaint_id,
+        )
+        return
+    async with ctx.db.session() as s:
+        look_first = op.status != "pending" or await repo.create_was_attempted(s, case.id)
+        attachments = await repo.stored_attachments(s, case.id)
+    if look_first:
+        found = await client.find_by_tag(case.tracking_id)
+        if found is not None:
+            await _record_created(
+                ctx, op, case.id, found.complaint_id, found.status_code, outcome="found_by_tag"
+            )
+            return
+    doc_ids = (
+        (op.response_body or {}).get("attachment_ids")
+        if isinstance(op.response_body, dict)
+        else None
+    )
+    if doc_ids is None:
+        doc_ids = await _upload(ctx, op, attachments)
+    payload = case_for_lapor(case, reporter, doc_ids)
+    complaint_id = await _send(ctx, op, lambda: client.create_complaint(payload))
+    await _record_created(
+        ctx, op, case.id, complaint_id, mapping.STATUS_BELUM_TERVERIFIKASI, outcome="done"
+    )
+
+
+async def _record_created(
+    ctx: WorkerContext, op: Any, case_id: int, complaint_id: int, status_code: int, *, outcome: str
+) -> None:
+    async with ctx.db.session() as s:
+        await repo.update_op(
+            s, op.id, status="done", lapor_complaint_id=complaint_id, last_error=None
+        )
+        await repo.record_national_id(s, case_id, complaint_id, status_code)
+    OPS.labels("create", outcome).inc()
+    log.info("lapor_created", case_id=case_id, complaint_id=complaint_id, outcome=outcome)
+
+
+async def _upload(ctx: WorkerContext, op: Any, attachments: list[Any]) -> list[int]:
+    """Upload stored files first (an orphan upload after a failure is harmless)."""
+    files = []
+    root = Path(ctx.settings.data_dir) / "attachments"
+    for attachment in attachments:
+        path = root / attachment.storage_key
+        try:
+            content = path.read_bytes()
+        except OSError:
+            log.warning("attachment_missing", case_id=op.case_id, attachment_id=attachment.id)
+            continue
+        files.append(
+            LaporFile(
+                attachment.filename, content, attachment.content_type or "application/octet-stream"
+            )
+        )
+    if not files:
+        return []
+    tuning = tuning_of(ctx)
+    try:
+        doc_ids = await client_of(ctx).upload_files(files)
+    except (LaporTransientError, LaporUnavailable, LaporUncertainOutcome) as exc:
+        raise Defer(
+            tuning.transient_backoff(op.attempts + 1, getattr(exc, "retry_after", None)), str(exc)
+        ) from exc
+    async with ctx.db.session() as s:
+        await repo.update_op(s, op.id, response_body={"attachment_ids": doc_ids})
+    return doc_ids
+
+
+async def _followup(
+    ctx: WorkerContext, op: Any, mirror: Any, case: Case, *, skip_if_same: bool
+) -> None:
+    client = client_of(ctx)
+    complaint_id = mirror.lapor_complaint_id
+    if (
+        op.status == "pending"
+        and op.attempts == 0
+        and skip_if_same
+        and mirror.national_status_code == op.status_code
+    ):
+        await _finish(ctx, op.id, "done", outcome="unchanged", kind=op.kind)
+        return
+    if op.attempts > 0:  # sent before: was it taken? match our text among the follow-ups
+        async with ctx.db.session() as s:
+            claimed = await repo.claimed_followup_ids(s, case.id)
+        for followup in await client.get_followups(complaint_id):
+            if (
+                followup.author == "instansi"
+                and followup.followup_id not in claimed
+                and followup.content.strip() == (op.content or "").strip()
+            ):
+                await _record_followup(
+                    ctx, op, case.id, followup.followup_id, outcome="found_existing"
+                )
+                return
+    followup_id = await _send(
+        ctx,
+        op,
+        lambda: client.add_followup(
+            complaint_id, op.content, status_code=op.status_code, is_secret=bool(case.confidential)
+        ),
+    )
+    await _record_followup(ctx, op, case.id, followup_id, outcome="done")
+
+
+async def _record_followup(
+    ctx: WorkerContext, op: Any, case_id: int, followup_id: int | None, *, outcome: str
+) -> None:
+    async with ctx.db.session() as s:
+        await repo.update_op(
+            s, op.id, status="done", lapor_followup_id=followup_id, last_error=None
+        )
+        if op.status_code is not None:
+            await repo.record_national_status(s, case_id, op.status_code)
+    OPS.labels(op.kind, outcome).inc()
+
+
+async def _reject(ctx: WorkerContext, op: Any, mirror: Any, planned: PlannedOp) -> None:
+    client = client_of(ctx)
+    complaint_id = mirror.lapor_complaint_id
+    if op.attempts > 0:
+        complaint = await client.get_complaint(complaint_id)
+        if (
+            complaint.disposition_id is not None
+            and complaint.disposition_id != client.institution_id
+        ):
+            await _finish(ctx, op.id, "done", outcome="found_existing", kind="reject")
+            return
+    try:
+        await _send(
+            ctx,
+            op,
+            lambda: client.reject_not_authority(
+                complaint_id,
+                planned.target_institution_id or DEFAULT_FORWARD_INSTITUTION_ID,
+                op.content or "Bukan wewenang",
+            ),
+        )
+    except PermanentFailure as exc:
+        cause = exc.__cause__
+        if isinstance(cause, LaporTerminalError) and cause.status_code == 409:
+            # "no longer disposed to this instansi": it has already left us.
+            await _finish(ctx, op.id, "done", outcome="already_moved", kind="reject")
+            return
+        raise
+    await _finish(ctx, op.id, "done", outcome="done", kind="reject")

@@ -1,0 +1,1 @@
+"""Operator endpoints of the mirror (``/admin/sync/...``) and its Prometheus gauges."""

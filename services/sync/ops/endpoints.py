@@ -1,0 +1,100 @@
+"""``/admin/sync/...``: the LAPOR! mirror for operators (operator, admin_instansi; viewer reads)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from services.sync.mirror.repository import SYNC_CONSUMER
+from services.sync.ops import service
+from services.sync.ops.schemas import PauseIn, ResyncIn
+from services.sync.reconcile.service import drift_report, reconcile, request_resync
+from shared.auth import Actor, require_roles
+from shared.cases.service import get_by_tracking_id
+from shared.deps import DbSession
+from shared.errors import NotFound
+from shared.lifecycle import Role
+
+router = APIRouter(prefix="/admin/sync", tags=["SP4N-LAPOR! mirror (ops)"])
+
+Reader = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI, Role.VIEWER)]
+Operator = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI)]
+
+
+async def _case_id(session: Any, tracking_id: str) -> int:
+    case = await get_by_tracking_id(session, tracking_id)
+    if case is None:
+        raise NotFound(f"no case {tracking_id!r}", code="case_not_found")
+    return case.id
+
+
+@router.get("/status", summary="Backlog, dead letters, mirror states, breaker, pause")
+async def status(request: Request, _actor: Reader) -> dict:
+    return await service.sync_status(request.app.state.db, request.app.state.ctx.resources)
+
+
+@router.get("/cases/{tracking_id}", summary="One case's mirror state and its operations")
+async def case_mirror(tracking_id: str, session: DbSession, _actor: Reader) -> dict:
+    return await service.mirror_state(session, await _case_id(session, tracking_id))
+
+
+@router.post(
+    "/cases/{tracking_id}/resync",
+    status_code=202,
+    summary="Bring one case in step (also releases a hold)",
+)
+async def resync(
+    tracking_id: str, session: DbSession, actor: Operator, body: ResyncIn | None = None
+) -> dict:
+    case_id = await _case_id(session, tracking_id)
+    reason = (body.reason if body else None) or "forced re-sync by an operator"
+    event_id = await request_resync(session, case_id, actor, reason)
+    return {"tracking_id": tracking_id, "queued_event_id": event_id}
+
+
+@router.post("/pause", summary="Pause the mirror (nothing is lost; it resumes in order)")
+async def pause(session: DbSession, actor: Operator, body: PauseIn | None = None) -> dict:
+    return await service.set_paused(session, True, actor, body.reason if body else None)
+
+
+@router.post("/resume", summary="Resume the mirror")
+async def resume(session: DbSession, actor: Operator) -> dict:
+    return await service.set_paused(session, False, actor)
+
+
+@router.get("/dead-letters", summary="Parked deliveries (default: the sync consumer's)")
+async def dead_letters(
+    session: DbSession,
+    _actor: Reader,
+    consumer: str | None = SYNC_CONSUMER,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    return {"items": await service.dead_letters(session, consumer or None, limit, offset)}
+
+
+@router.post("/dead-letters/{delivery_id}/replay", summary="Replay one dead delivery")
+async def replay_one(delivery_id: int, session: DbSession, actor: Operator) -> dict:
+    count = await service.replay_dead(session, actor, delivery_id=delivery_id)
+    if not count:
+        raise NotFound(f"no dead delivery {delivery_id}", code="dead_letter_not_found")
+    return {"replayed": count}
+
+
+@router.post("/dead-letters/replay", summary="Replay every dead delivery of a consumer")
+async def replay_all(
+    session: DbSession, actor: Operator, consumer: str | None = SYNC_CONSUMER
+) -> dict:
+    return {"replayed": await service.replay_dead(session, actor, consumer=consumer or None)}
+
+
+@router.get("/drift", summary="Cases whose national copy differs (last reconciliation)")
+async def drift(session: DbSession, _actor: Reader) -> dict:
+    items = await drift_report(session)
+    return {"count": len(items), "items": items}
+
+
+@router.post("/reconcile", summary="Run a reconciliation now")
+async def reconcile_now(request: Request, _actor: Operator) -> dict:
+    return await reconcile(request.app.state.ctx)

@@ -1,0 +1,1 @@
+"""Periodic full comparison of local and national cases: repair and report drift."""
