@@ -54,17 +54,29 @@ class ServiceSpec:
 class Workers:
     """The consumers and jobs of one process, started and stopped with the app."""
 
-    def __init__(self, ctx: WorkerContext, consumers: list[Consumer], jobs: list[PeriodicJob]) -> None:
+    def __init__(
+        self, ctx: WorkerContext, consumers: list[Consumer], jobs: list[PeriodicJob]
+    ) -> None:
         self.ctx, self.consumers, self.jobs = ctx, consumers, jobs
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
 
     def start(self) -> None:
         for consumer in self.consumers:
-            self.tasks.append(asyncio.create_task(consumer.run_forever(self.ctx, self.stop), name=f"consumer:{consumer.name}"))
+            self.tasks.append(
+                asyncio.create_task(
+                    consumer.run_forever(self.ctx, self.stop), name=f"consumer:{consumer.name}"
+                )
+            )
         for job in self.jobs:
-            self.tasks.append(asyncio.create_task(job.run_forever(self.ctx, self.stop), name=f"job:{job.name}"))
-        log.info("workers_started", consumers=[c.name for c in self.consumers], jobs=[j.name for j in self.jobs])
+            self.tasks.append(
+                asyncio.create_task(job.run_forever(self.ctx, self.stop), name=f"job:{job.name}")
+            )
+        log.info(
+            "workers_started",
+            consumers=[c.name for c in self.consumers],
+            jobs=[j.name for j in self.jobs],
+        )
 
     async def shutdown(self, grace_s: float = 10.0) -> None:
         self.stop.set()
@@ -90,24 +102,41 @@ def health_router() -> APIRouter:
         db: Database = request.app.state.db
         try:
             async with db.engine.connect() as conn:
-                current = set((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+                current = set(
+                    (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars()
+                )
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
             log.warning("not_ready", error_type=type(exc).__name__)
-            return error_response(503, "database_unavailable", "the database cannot be reached or has no schema", {"Retry-After": "5"})
+            return error_response(
+                503,
+                "database_unavailable",
+                "the database cannot be reached or has no schema",
+                {"Retry-After": "5"},
+            )
         if current != expected_heads:
             return error_response(
-                503, "schema_not_at_head", "run `simpul migrate`", {"Retry-After": "30"},
-                current=sorted(current), expected=sorted(expected_heads),
+                503,
+                "schema_not_at_head",
+                "run `simpul migrate`",
+                {"Retry-After": "30"},
+                current=sorted(current),
+                expected=sorted(expected_heads),
             )
         return JSONResponse({"status": "ready", "schema": sorted(current)})
 
     return router
 
 
-def build_app(specs: list[ServiceSpec], settings: Settings | None = None, *, run_workers: bool | None = None) -> FastAPI:
+def build_app(
+    specs: list[ServiceSpec], settings: Settings | None = None, *, run_workers: bool | None = None
+) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.json_logs)
-    db = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     ctx = WorkerContext(settings=settings, db=db)
     names = [s.name for s in specs]
     workers_on = settings.run_workers if run_workers is None else run_workers
@@ -117,7 +146,9 @@ def build_app(specs: list[ServiceSpec], settings: Settings | None = None, *, run
         for spec in specs:
             for hook in spec.on_startup:
                 await hook(ctx)
-        workers = Workers(ctx, [c for s in specs for c in s.consumers], [j for s in specs for j in s.jobs])
+        workers = Workers(
+            ctx, [c for s in specs for c in s.consumers], [j for s in specs for j in s.jobs]
+        )
         app.state.workers = workers
         if workers_on:
             workers.start()
@@ -149,7 +180,9 @@ def build_app(specs: list[ServiceSpec], settings: Settings | None = None, *, run
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router())
-    app.router.routes.append(Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False))
+    app.router.routes.append(
+        Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    )
     for spec in specs:
         for router in spec.routers:
             app.include_router(router)

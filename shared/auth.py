@@ -74,7 +74,13 @@ async def create_ops_token(
     if role != Role.OPD and opd_code and role != Role.ADMIN_INSTANSI:
         raise ValueError(f"role {role} is not bound to an OPD")
     token = new_secret(TOKEN_PREFIX)
-    row = OpsToken(name=name, role=str(role), opd_code=opd_code, token_prefix=token[:10], token_hash=hash_secret(token))
+    row = OpsToken(
+        name=name,
+        role=str(role),
+        opd_code=opd_code,
+        token_prefix=token[:10],
+        token_hash=hash_secret(token),
+    )
     session.add(row)
     await session.flush()
     return row, token
@@ -97,10 +103,16 @@ async def ops_actor(request: Request, session: DbSession) -> Actor:
         raise Unauthorized(
             "missing bearer token", code="missing_token", headers={"WWW-Authenticate": "Bearer"}
         )
-    row = await session.scalar(select(OpsToken).where(OpsToken.token_hash == hash_secret(token.strip())))
+    row = await session.scalar(
+        select(OpsToken).where(OpsToken.token_hash == hash_secret(token.strip()))
+    )
     if row is None or not row.active:
-        raise Unauthorized("invalid or revoked token", code="invalid_token", headers={"WWW-Authenticate": "Bearer"})
-    return Actor(type="ops", id=f"token:{row.id}", name=row.name, role=Role(row.role), opd_code=row.opd_code)
+        raise Unauthorized(
+            "invalid or revoked token", code="invalid_token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Actor(
+        type="ops", id=f"token:{row.id}", name=row.name, role=Role(row.role), opd_code=row.opd_code
+    )
 
 
 CurrentClientApp = Annotated[ClientApp, Depends(client_app_from_key)]

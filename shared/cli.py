@@ -12,7 +12,9 @@ import uvicorn
 
 from shared.config import LAPOR_SIM_PORT, SERVICE_PORTS, get_settings
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Simpul: complaint-handling gateway for pemda.")
+cli = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Simpul: complaint-handling gateway for pemda."
+)
 client_cli = typer.Typer(no_args_is_help=True, help="API keys of local apps.")
 token_cli = typer.Typer(no_args_is_help=True, help="Bearer tokens of ops users.")
 cli.add_typer(client_cli, name="client")
@@ -31,16 +33,26 @@ APP_FACTORIES = {
 def serve(
     service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all",
     host: Annotated[str | None, typer.Option(help="default SIMPUL_HOST")] = None,
-    port: Annotated[int | None, typer.Option(help="default SIMPUL_PORT, or the service's own port")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="default SIMPUL_PORT, or the service's own port")
+    ] = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
-    no_workers: Annotated[bool, typer.Option("--no-workers", help="serve HTTP only; run event consumers elsewhere")] = False,
+    no_workers: Annotated[
+        bool, typer.Option("--no-workers", help="serve HTTP only; run event consumers elsewhere")
+    ] = False,
 ) -> None:
     """Serve one service (or all of them in one process)."""
     if service not in APP_FACTORIES:
-        raise typer.BadParameter(f"unknown service {service!r}; choose one of {', '.join(APP_FACTORIES)}")
+        raise typer.BadParameter(
+            f"unknown service {service!r}; choose one of {', '.join(APP_FACTORIES)}"
+        )
     settings = get_settings()
     if port is None:
-        port = settings.port if ("SIMPUL_PORT" in os.environ or service == "all") else SERVICE_PORTS[service]
+        port = (
+            settings.port
+            if ("SIMPUL_PORT" in os.environ or service == "all")
+            else SERVICE_PORTS[service]
+        )
     if no_workers:
         os.environ["SIMPUL_RUN_WORKERS"] = "false"
         get_settings.cache_clear()
@@ -57,7 +69,9 @@ def serve(
 
 
 @cli.command()
-def worker(service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all") -> None:
+def worker(
+    service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all",
+) -> None:
     """Run a service's event consumers and periodic jobs without HTTP (scale by adding processes)."""
     from services.embedded import SERVICES, specs
     from shared.app import Workers
@@ -76,7 +90,9 @@ def worker(service: Annotated[str, typer.Option(help="all | intake | routing | s
         for spec in chosen:
             for hook in spec.on_startup:
                 await hook(ctx)
-        runner = Workers(ctx, [c for s in chosen for c in s.consumers], [j for s in chosen for j in s.jobs])
+        runner = Workers(
+            ctx, [c for s in chosen for c in s.consumers], [j for s in chosen for j in s.jobs]
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runner.stop.set)

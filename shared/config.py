@@ -103,7 +103,8 @@ class Settings(BaseSettings):
     def _no_demo_secrets_in_production(self) -> Settings:
         if self.env == "production" and not self.allow_demo_secrets:
             demo = {
-                "SIMPUL_LAPOR_AUTH_KEY": self.lapor_auth_key.get_secret_value() == DEMO_LAPOR_AUTH_KEY,
+                "SIMPUL_LAPOR_AUTH_KEY": self.lapor_auth_key.get_secret_value()
+                == DEMO_LAPOR_AUTH_KEY,
                 "SIMPUL_LAPOR_TOKEN": self.lapor_token.get_secret_value() == DEMO_LAPOR_TOKEN,
                 "SIMPUL_LAPOR_WEBHOOK_SECRET": self.lapor_webhook_secret.get_secret_value()
                 == DEMO_LAPOR_WEBHOOK_SECRET,

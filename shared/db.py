@@ -18,7 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -39,7 +44,9 @@ def _prepare_sqlite_file(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+) -> AsyncEngine:
     """An engine tuned for the backend: SQLite pragmas on connect, a pool for PostgreSQL."""
     aurl = async_url(url)
     if aurl.get_backend_name() == "sqlite":
@@ -64,7 +71,9 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo
             # commit early. Begin the real transaction first (a write follows at once, so the
             # write lock is taken with the busy timeout, as for any DML).
             driver = conn.connection.dbapi_connection
-            if not getattr(driver, "_connection", driver).in_transaction:  # aiosqlite under the adapter
+            if not getattr(
+                driver, "_connection", driver
+            ).in_transaction:  # aiosqlite under the adapter
                 conn.exec_driver_sql("BEGIN")
 
         return engine

@@ -108,12 +108,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(_req: Request, _exc: StaleDataError) -> JSONResponse:
-        return error_response(409, "concurrent_update", "the case was changed by someone else; reload and retry")
+        return error_response(
+            409, "concurrent_update", "the case was changed by someone else; reload and retry"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"), "type": e.get("type")}
+            {
+                "field": _field(tuple(e.get("loc", ()))),
+                "message": e.get("msg", "invalid"),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
         malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
@@ -134,7 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and message == "Not Found":
             message = "no such resource"
-        return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), message, exc.headers)
+        return error_response(
+            exc.status_code, codes.get(exc.status_code, "http_error"), message, exc.headers
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

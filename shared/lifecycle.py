@@ -82,9 +82,28 @@ TRANSITIONS: dict[Action, Transition] = {
     for t in [
         # SYSTEM: auto-dispose (a category/rule policy) verifies as the system before forwarding.
         _t(A.VERIFY, {S.RECEIVED}, S.VERIFIED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.verified"),
-        _t(A.REQUEST_INFO, _BEFORE_DISPOSAL, S.AWAITING_INFO, {R.ADMIN_INSTANSI}, "case.info_requested", True),
-        _t(A.PROVIDE_INFO, {S.AWAITING_INFO}, S.RECEIVED, {R.REPORTER, R.SYSTEM}, "case.info_provided"),
-        _t(A.DISPOSE, {S.VERIFIED, S.RETURNED}, S.DISPOSED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.disposed"),
+        _t(
+            A.REQUEST_INFO,
+            _BEFORE_DISPOSAL,
+            S.AWAITING_INFO,
+            {R.ADMIN_INSTANSI},
+            "case.info_requested",
+            True,
+        ),
+        _t(
+            A.PROVIDE_INFO,
+            {S.AWAITING_INFO},
+            S.RECEIVED,
+            {R.REPORTER, R.SYSTEM},
+            "case.info_provided",
+        ),
+        _t(
+            A.DISPOSE,
+            {S.VERIFIED, S.RETURNED},
+            S.DISPOSED,
+            {R.ADMIN_INSTANSI, R.SYSTEM},
+            "case.disposed",
+        ),
         _t(A.RETURN, _WITH_OPD, S.RETURNED, {R.OPD}, "case.returned", True),
         _t(
             A.RESPOND,
@@ -100,7 +119,14 @@ TRANSITIONS: dict[Action, Transition] = {
             {R.OPD, R.APIP, R.ADMIN_INSTANSI},
             "case.resolved",
         ),
-        _t(A.REOPEN, {S.RESOLVED, S.CLOSED}, S.IN_PROGRESS, {R.ADMIN_INSTANSI, R.REPORTER, R.LAPOR}, "case.reopened", True),
+        _t(
+            A.REOPEN,
+            {S.RESOLVED, S.CLOSED},
+            S.IN_PROGRESS,
+            {R.ADMIN_INSTANSI, R.REPORTER, R.LAPOR},
+            "case.reopened",
+            True,
+        ),
         _t(A.CLOSE, {S.RESOLVED}, S.CLOSED, {R.SYSTEM, R.LAPOR}, "case.closed"),
         _t(A.ARCHIVE, OPEN_STATES, S.ARCHIVED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.archived", True),
         _t(
@@ -111,7 +137,13 @@ TRANSITIONS: dict[Action, Transition] = {
             "case.forwarded_national",
             True,
         ),
-        _t(A.REFER_APIP, _BEFORE_DISPOSAL | _WITH_OPD, S.REFERRED_APIP, {R.ADMIN_INSTANSI}, "case.referred_apip"),
+        _t(
+            A.REFER_APIP,
+            _BEFORE_DISPOSAL | _WITH_OPD,
+            S.REFERRED_APIP,
+            {R.ADMIN_INSTANSI},
+            "case.referred_apip",
+        ),
     ]
 }
 
@@ -135,7 +167,9 @@ def allowed_actions(status: Status | str, role: Role | str) -> list[str]:
     return [str(t.action) for t in TRANSITIONS.values() if status in t.sources and role in t.roles]
 
 
-def check(status: Status | str, action: Action | str, role: Role | str, reason: str | None = None) -> Transition:
+def check(
+    status: Status | str, action: Action | str, role: Role | str, reason: str | None = None
+) -> Transition:
     """The transition for ``action``, or :class:`TransitionRefused` saying why not.
 
     An action that does not exist (e.g. "delete": cases are never deleted) is refused too.
@@ -151,7 +185,9 @@ def check(status: Status | str, action: Action | str, role: Role | str, reason: 
     rule = TRANSITIONS[action]
     if role not in rule.roles:
         raise TransitionRefused(
-            f"role {role} may not {action}", code="role_not_allowed", allowed=allowed_actions(status, role)
+            f"role {role} may not {action}",
+            code="role_not_allowed",
+            allowed=allowed_actions(status, role),
         )
     if status not in rule.sources:
         raise TransitionRefused(
@@ -161,12 +197,16 @@ def check(status: Status | str, action: Action | str, role: Role | str, reason: 
         )
     if rule.needs_reason and not (reason and reason.strip()):
         raise TransitionRefused(
-            f"{action} needs a reason", code="reason_required", allowed=allowed_actions(status, role)
+            f"{action} needs a reason",
+            code="reason_required",
+            allowed=allowed_actions(status, role),
         )
     return rule
 
 
-def next_status(status: Status | str, action: Action | str, role: Role | str, reason: str | None = None) -> Status:
+def next_status(
+    status: Status | str, action: Action | str, role: Role | str, reason: str | None = None
+) -> Status:
     """The status after ``action``; raises :class:`TransitionRefused` when it is not allowed."""
     rule = check(status, action, role, reason)
     if rule.target is not None:

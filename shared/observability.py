@@ -36,14 +36,18 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
 
 
 class RequestContextMiddleware:
@@ -59,7 +63,9 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status_holder = {"status": 500}
         started = time.perf_counter()
@@ -76,7 +82,9 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+            template = (
+                getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+            )
             HTTP_REQUESTS.labels(scope["method"], template, str(status_holder["status"])).inc()
             HTTP_LATENCY.labels(scope["method"], template).observe(elapsed)
             self.log.info(

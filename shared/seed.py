@@ -30,7 +30,14 @@ async def seed_reference_data(session: AsyncSession, directory: Path = DEMO_DIR)
     # parents first so the self-reference holds
     for row in sorted(opds, key=lambda r: bool(r["parent"])):
         if row["code"] not in existing:
-            session.add(Opd(code=row["code"], name=row["name"], kind=row["kind"] or "dinas", parent_code=row["parent"] or None))
+            session.add(
+                Opd(
+                    code=row["code"],
+                    name=row["name"],
+                    kind=row["kind"] or "dinas",
+                    parent_code=row["parent"] or None,
+                )
+            )
             counts["opds"] += 1
             await session.flush()
     existing = set((await session.scalars(select(Kecamatan.code))).all())

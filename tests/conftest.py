@@ -20,7 +20,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from shared.config import Settings
@@ -33,7 +32,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if IN_CI and not os.environ.get(PG_ENV):
-        pytest.exit(f"CI=true but {PG_ENV} is not set: PostgreSQL tests are required in CI", returncode=3)
+        pytest.exit(
+            f"CI=true but {PG_ENV} is not set: PostgreSQL tests are required in CI", returncode=3
+        )
 
 
 # -- database URLs ---------------------------------------------------------------------------
@@ -51,7 +52,11 @@ async def _pg_admin(url: str, statement: str) -> None:
 
     u = make_url(url)
     conn = await asyncpg.connect(
-        user=u.username or "postgres", password=u.password, host=u.host or "127.0.0.1", port=u.port or 5432, database=u.database or "postgres"
+        user=u.username or "postgres",
+        password=u.password,
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        database=u.database or "postgres",
     )
     try:
         await conn.execute(statement)
@@ -63,7 +68,9 @@ async def _pg_admin(url: str, statement: str) -> None:
 def pg_url() -> str:
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL tests skipped: set {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests skipped: set {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     name = f"simpul_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_pg_admin(base, f'CREATE DATABASE "{name}"'))
@@ -86,7 +93,11 @@ async def _empty_pg(url: str) -> None:
 
     u = make_url(url)
     conn = await asyncpg.connect(
-        user=u.username or "postgres", password=u.password, host=u.host or "127.0.0.1", port=u.port or 5432, database=u.database
+        user=u.username or "postgres",
+        password=u.password,
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        database=u.database,
     )
     try:
         tables = [
@@ -95,7 +106,10 @@ async def _empty_pg(url: str) -> None:
                 "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
             )
         ]
-        await conn.execute("SET session_replication_role = replica; " + " ".join(f'DELETE FROM "{t}";' for t in tables))
+        await conn.execute(
+            "SET session_replication_role = replica; "
+            + " ".join(f'DELETE FROM "{t}";' for t in tables)
+        )
     finally:
         await conn.close()
 
@@ -149,7 +163,9 @@ async def app(settings: Settings):  # noqa: ANN201
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
         yield c
 
 
@@ -159,7 +175,9 @@ def drain(app) -> Callable[..., Awaitable[int]]:  # noqa: ANN001
 
     async def _drain(*names: str, rounds: int = 20) -> int:
         ctx = app.state.ctx
-        consumers = [c for s in app.state.specs for c in s.consumers if not names or c.name in names]
+        consumers = [
+            c for s in app.state.specs for c in s.consumers if not names or c.name in names
+        ]
         total = 0
         for _ in range(rounds):
             n = 0
@@ -182,7 +200,9 @@ def make_token(app) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
 
     async def _make(role: str, opd: str | None = None, name: str | None = None) -> str:
         async with app.state.db.session() as session:
-            _row, token = await create_ops_token(session, role=role, opd_code=opd, name=name or f"{role}-{opd or 'all'}")
+            _row, token = await create_ops_token(
+                session, role=role, opd_code=opd, name=name or f"{role}-{opd or 'all'}"
+            )
         return token
 
     return _make

@@ -24,8 +24,18 @@ KINDS = ("pengaduan", "aspirasi", "permintaan_informasi")
 SLA_CLASSES = ("informasi", "non_lapangan", "lapangan")
 #: Channels a case may come from (the web form is ``web``; admin intake records the real one).
 CHANNELS = (
-    "api", "open311", "web", "sms", "whatsapp", "telegram", "facebook",
-    "letter", "visit", "phone", "call_center", "lapor",
+    "api",
+    "open311",
+    "web",
+    "sms",
+    "whatsapp",
+    "telegram",
+    "facebook",
+    "letter",
+    "visit",
+    "phone",
+    "call_center",
+    "lapor",
 )
 TRACKING_ID_ATTEMPTS = 5
 
@@ -72,14 +82,22 @@ async def create_case(session: AsyncSession, new: NewCase, actor: Actor) -> Case
     Raises :class:`Unprocessable` for an unknown category, kecamatan, kind or channel.
     """
     if new.channel not in CHANNELS:
-        raise Unprocessable(f"unknown channel {new.channel!r}", code="unknown_channel", field="channel")
+        raise Unprocessable(
+            f"unknown channel {new.channel!r}", code="unknown_channel", field="channel"
+        )
     category = None
     if new.category_code:
         category = await session.get(Category, new.category_code)
         if category is None or not category.active:
-            raise Unprocessable(f"unknown category {new.category_code!r}", code="unknown_category", field="category")
+            raise Unprocessable(
+                f"unknown category {new.category_code!r}", code="unknown_category", field="category"
+            )
     if new.kecamatan_code and await session.get(Kecamatan, new.kecamatan_code) is None:
-        raise Unprocessable(f"unknown kecamatan {new.kecamatan_code!r}", code="unknown_kecamatan", field="location.kecamatan")
+        raise Unprocessable(
+            f"unknown kecamatan {new.kecamatan_code!r}",
+            code="unknown_kecamatan",
+            field="location.kecamatan",
+        )
     kind = new.kind or (category.default_kind if category else "pengaduan")
     if kind not in KINDS:
         raise Unprocessable(f"unknown kind {kind!r}", code="unknown_kind", field="kind")
@@ -143,7 +161,12 @@ async def create_case(session: AsyncSession, new: NewCase, actor: Actor) -> Case
         "case.received",
         actor,
         case_id=case.id,
-        data={"channel": case.channel, "kind": case.kind, "category": case.category_code, **new.event_data},
+        data={
+            "channel": case.channel,
+            "kind": case.kind,
+            "category": case.category_code,
+            **new.event_data,
+        },
         occurred_at=received_at,
     )
     return case

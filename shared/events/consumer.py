@@ -30,7 +30,9 @@ from shared.models import Event, EventDelivery, utcnow
 
 log = structlog.get_logger("simpul.events")
 
-EVENTS_HANDLED = Counter("simpul_events_handled_total", "Event deliveries handled", ["consumer", "outcome"])
+EVENTS_HANDLED = Counter(
+    "simpul_events_handled_total", "Event deliveries handled", ["consumer", "outcome"]
+)
 
 DEFAULT_LEASE_S = 60.0
 DEFAULT_MAX_ATTEMPTS = 8
@@ -114,7 +116,11 @@ class Consumer:
         stmt = (
             update(d)
             .where(d.id.in_(due.scalar_subquery()))
-            .values(locked_until=now + timedelta(seconds=self.lease_s), locked_by=owner, attempts=d.attempts + 1)
+            .values(
+                locked_until=now + timedelta(seconds=self.lease_s),
+                locked_by=owner,
+                attempts=d.attempts + 1,
+            )
             .returning(d.id, d.event_id, d.attempts)
             .execution_options(synchronize_session=False)
         )
@@ -132,7 +138,9 @@ class Consumer:
             EventDelivery.status == "pending",
         )
 
-    async def handle_one(self, ctx: WorkerContext, delivery_id: int, event_id: int, attempts: int, owner: str) -> str:
+    async def handle_one(
+        self, ctx: WorkerContext, delivery_id: int, event_id: int, attempts: int, owner: str
+    ) -> str:
         db = ctx.db
         try:
             async with db.session() as session:
@@ -166,7 +174,14 @@ class Consumer:
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
             dead = attempts >= self.max_attempts
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            log.warning("event_handler_failed", consumer=self.name, delivery_id=delivery_id, attempts=attempts, dead=dead, error_type=type(exc).__name__)
+            log.warning(
+                "event_handler_failed",
+                consumer=self.name,
+                delivery_id=delivery_id,
+                attempts=attempts,
+                dead=dead,
+                error_type=type(exc).__name__,
+            )
             async with db.session() as session:
                 await session.execute(
                     update(EventDelivery)
@@ -218,7 +233,12 @@ class Consumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. database down: wait and retry
-                log.warning("consumer_loop_error", consumer=self.name, error_type=type(exc).__name__, error=str(exc)[:200])
+                log.warning(
+                    "consumer_loop_error",
+                    consumer=self.name,
+                    error_type=type(exc).__name__,
+                    error=str(exc)[:200],
+                )
                 n = 0
             if n == 0:
                 try:
@@ -242,7 +262,9 @@ class PeriodicJob:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - log, keep the schedule
-                log.warning("job_failed", job=self.name, error_type=type(exc).__name__, error=str(exc)[:200])
+                log.warning(
+                    "job_failed", job=self.name, error_type=type(exc).__name__, error=str(exc)[:200]
+                )
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
             except TimeoutError:

@@ -51,14 +51,24 @@ async def emit(
         await session.execute(
             insert(EventDelivery),
             [
-                {"event_id": event.id, "consumer": c, "case_id": case_id, "status": "pending", "next_attempt_at": now, "attempts": 0, "created_at": now}
+                {
+                    "event_id": event.id,
+                    "consumer": c,
+                    "case_id": case_id,
+                    "status": "pending",
+                    "next_attempt_at": now,
+                    "attempts": 0,
+                    "created_at": now,
+                }
                 for c in consumers
             ],
         )
     return event
 
 
-async def list_dead_letters(session: AsyncSession, consumer: str | None = None, limit: int = 100, offset: int = 0):
+async def list_dead_letters(
+    session: AsyncSession, consumer: str | None = None, limit: int = 100, offset: int = 0
+):
     """Deliveries parked after too many failures, newest first, with their events."""
     stmt = (
         select(EventDelivery, Event)
@@ -73,12 +83,20 @@ async def list_dead_letters(session: AsyncSession, consumer: str | None = None, 
     return (await session.execute(stmt)).all()
 
 
-async def replay(session: AsyncSession, *, delivery_id: int | None = None, consumer: str | None = None) -> int:
+async def replay(
+    session: AsyncSession, *, delivery_id: int | None = None, consumer: str | None = None
+) -> int:
     """Put dead deliveries back to pending (one by id, or all of a consumer, or all). Returns how many."""
     stmt = (
         update(EventDelivery)
         .where(EventDelivery.status == "dead")
-        .values(status="pending", attempts=0, next_attempt_at=utcnow(), locked_until=None, locked_by=None)
+        .values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            locked_until=None,
+            locked_by=None,
+        )
     )
     if delivery_id is not None:
         stmt = stmt.where(EventDelivery.id == delivery_id)

@@ -19,7 +19,10 @@ from shared.models.base import Base, BigId, JSONDoc, utcnow
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_case_id_id", "case_id", "id"), Index("ix_events_type", "type"))
+    __table_args__ = (
+        Index("ix_events_case_id_id", "case_id", "id"),
+        Index("ix_events_type", "type"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     #: The case it is about (None for reference-data and configuration changes).

@@ -11,11 +11,12 @@ the calendar changes (``working_day_index_state.fingerprint``).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, Integer, String, Text
+from sqlalchemy import Date, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.models.base import Base, utcnow
+from shared.models.base import Base, BigId, JSONDoc, utcnow
 
 
 class WorkingDayIndex(Base):
@@ -50,3 +51,21 @@ class ReportTarget(Base):
     updated_by: Mapped[str | None] = mapped_column(String(200), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+
+class PublishedEvaluation(Base):
+    """A semester evaluation as published on ``/statistik`` (Perbup: every six months).
+
+    ``figures`` is a snapshot of aggregates only — never a case or a reporter — so what was
+    published stays as it was even when cases change later; publishing again replaces it."""
+
+    __tablename__ = "published_evaluations"
+    __table_args__ = (
+        UniqueConstraint("year", "semester", name="uq_published_evaluations_year_semester"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    semester: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(200))

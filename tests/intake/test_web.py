@@ -158,9 +158,7 @@ async def test_invalid_form_re_renders_with_messages_and_stores_nothing(client, 
     token = await open_form(client)
     answer = await client.post(
         "/lapor",
-        data=complaint(
-            token, isi="<b>x</b>", telepon="12ab", email="bukan-email", kategori="NOPE"
-        ),
+        data=complaint(token, isi="<b>x</b>", telepon="12ab", email="bukan-email", kategori="NOPE"),
     )
     assert answer.status_code == 422
     assert "Ada yang perlu diperbaiki" in answer.text

@@ -99,22 +99,26 @@ async def test_bad_overrides_are_refused_with_a_reason(client, admin_headers):
     assert (r.status_code, r.json()["error"]["code"]) == (422, "no_effect")
     r = await post({"date": "2200-11-24", "kind": "add", "reason": "x"})
     assert (r.status_code, r.json()["error"]["code"]) == (422, "outside_calendar")
-    assert (await post({"date": "2026-11-24", "kind": "add", "reason": "x"})).status_code == 201
+    created = await post({"date": "2026-11-24", "kind": "add", "reason": "x"})
+    assert created.status_code == 201
+    override_id = created.json()["id"]
     r = await post({"date": "2026-11-24", "kind": "add", "reason": "y"})
     assert (r.status_code, r.json()["error"]["code"]) == (409, "override_exists")
     r = await client.delete(
         "/admin/calendar/overrides/999", params={"reason": "x"}, headers=admin_headers
     )
     assert r.status_code == 404
-    r = await client.delete("/admin/calendar/overrides/1", headers=admin_headers)
+    r = await client.delete(f"/admin/calendar/overrides/{override_id}", headers=admin_headers)
     assert r.status_code == 422  # a revocation needs a reason too
     assert (
         await client.delete(
-            "/admin/calendar/overrides/1", params={"reason": "x"}, headers=admin_headers
+            f"/admin/calendar/overrides/{override_id}",
+            params={"reason": "x"},
+            headers=admin_headers,
         )
     ).status_code == 200
     r = await client.delete(
-        "/admin/calendar/overrides/1", params={"reason": "x"}, headers=admin_headers
+        f"/admin/calendar/overrides/{override_id}", params={"reason": "x"}, headers=admin_headers
     )
     assert (r.status_code, r.json()["error"]["code"]) == (409, "override_revoked")
 

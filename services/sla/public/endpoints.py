@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.sla.calendar.service import current_calendar
+from services.sla.reports import evaluation
 from services.sla.reports.export import to_csv
 from shared.deps import AppDatabase, DbSession
+from shared.errors import NotFound, Unprocessable
 from shared.models import utcnow
 
 from . import service
@@ -62,6 +64,13 @@ async def statistik(
     tahun: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     stats = await _stats(request, session, db, tahun)
+    evaluations = [
+        {
+            "href": f"/statistik/evaluasi/{e.year}-{e.semester}",
+            "label": evaluation.semester_label(e.year, e.semester),
+        }
+        for e in await evaluation.published(session)
+    ]
     this_year = utcnow().year
     html = templates.get_template("statistik.html").render(
         s=stats,
@@ -76,6 +85,7 @@ async def statistik(
         days=_days,
         confidential=service.CONFIDENTIAL_LABEL,
         suppressed=service.SUPPRESSED,
+        evaluations=evaluations,
     )
     return HTMLResponse(html)
 
@@ -97,3 +107,35 @@ async def open_data(
         },
     )
 
+
+async def _published(session: DbSession, ref: str) -> dict:
+    """A published evaluation by ``YYYY-S`` (422 for a malformed reference, 404 if unpublished)."""
+    year, _, semester = ref.partition("-")
+    if not (year.isdigit() and len(year) == 4 and semester in ("1", "2")):
+        raise Unprocessable(
+            f"evaluasi harus ditulis TAHUN-SEMESTER, misalnya 2026-1; bukan {ref!r}",
+            code="invalid_semester",
+        )
+    row = await evaluation.get_published(session, int(year), int(semester))
+    if row is None:
+        raise NotFound(
+            f"evaluasi {evaluation.semester_label(int(year), int(semester))} belum diterbitkan",
+            code="evaluation_not_published",
+        )
+    return row.figures
+
+
+@router.get(
+    "/statistik/evaluasi/{ref}",
+    response_class=HTMLResponse,
+    summary="A published semester evaluation (public, aggregates only)",
+)
+async def published_evaluation(ref: str, session: DbSession) -> HTMLResponse:
+    figures = await _published(session, ref)
+    return HTMLResponse(evaluation.render_html(figures, f"/statistik/evaluasi/{ref}/data.csv"))
+
+
+@router.get("/statistik/evaluasi/{ref}/data.csv", summary="A published semester evaluation as CSV")
+async def published_evaluation_csv(ref: str, session: DbSession) -> Response:
+    figures = await _published(session, ref)
+    return evaluation.file_response(figures, "csv", f"evaluasi-pengaduan-{ref}")

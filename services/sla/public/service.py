@@ -54,6 +54,25 @@ class PublicRow:
 
 
 @dataclass
+class SatisfactionRow:
+    """Reporters' ratings of one OPD (or all): shown only from 3 ratings on."""
+
+    key: str
+    label: str
+    ratings: int
+    average: float | None
+    distribution: dict[int, int]
+
+    @property
+    def suppressed(self) -> bool:
+        return 0 < self.ratings < SUPPRESS_BELOW
+
+    @property
+    def shown_ratings(self) -> str:
+        return SUPPRESSED if self.suppressed else str(self.ratings)
+
+
+@dataclass
 class PublicStats:
     year: int
     first_day: dt.date
@@ -65,6 +84,7 @@ class PublicStats:
     by_opd: list[PublicRow] = field(default_factory=list)
     by_kecamatan: list[PublicRow] = field(default_factory=list)
     by_month: list[PublicRow] = field(default_factory=list)
+    satisfaction: list[SatisfactionRow] = field(default_factory=list)
 
     @property
     def resolved_pct(self) -> float | None:
@@ -100,6 +120,30 @@ def _rows(groups: dict, names: dict[str, str], *, suppress: bool = False) -> lis
             )
         )
     return sorted(rows, key=lambda r: (-r.received, r.label))
+
+
+#: The public grouping of :func:`_rows`, for other public pages (the published evaluation).
+public_rows = _rows
+
+
+async def satisfaction(session: AsyncSession, period: repository.Period) -> list[SatisfactionRow]:
+    """Per OPD then all together: number of ratings, average and distribution 1–5."""
+    from services.sla.reports.evaluation import RATINGS, rating_distribution
+
+    names = await repository.reference_names(session, "opd")
+    per_opd = await rating_distribution(session, period, SYSTEM, "opd")
+    total = await rating_distribution(session, period, SYSTEM, None)
+
+    def row(key: str | None, label: str, dist: dict[int, int]) -> SatisfactionRow:
+        count = sum(dist.values())
+        avg = round(sum(r * n for r, n in dist.items()) / count, 2) if count else None
+        return SatisfactionRow(key or "", label, count, avg, {r: dist.get(r, 0) for r in RATINGS})
+
+    rows = sorted(
+        (row(k, names.get(k, k) if k else UNKNOWN_LABEL, d) for k, d in per_opd.items()),
+        key=lambda r: (-r.ratings, r.label),
+    )
+    return [*rows, row("", "Semua perangkat daerah", total.get("all", {}))]
 
 
 async def public_stats(
@@ -145,6 +189,7 @@ async def public_stats(
             suppress=True,
         ),
         by_month=months,
+        satisfaction=await satisfaction(session, utc),
     )
 
 
