@@ -57,6 +57,7 @@ class Throughput:
     generator_cpu_pct: float  # of one core
     server_cpu_pct: float  # sum over the server's workers (200 = two cores busy)
     latency: dict[str, str] = field(default_factory=dict)
+    accepted: int = 0  # durable answers (rows written), when the caller counts them
 
 
 def _lua(api_key: str) -> str:

@@ -53,9 +53,11 @@ def serve(
             if ("SIMPUL_PORT" in os.environ or service == "all")
             else SERVICE_PORTS[service]
         )
+    # The app (and uvicorn's worker processes) read their settings from the environment.
+    os.environ["SIMPUL_HOST"], os.environ["SIMPUL_PORT"] = host or settings.host, str(port)
     if no_workers:
         os.environ["SIMPUL_RUN_WORKERS"] = "false"
-        get_settings.cache_clear()
+    get_settings.cache_clear()
     uvicorn.run(
         APP_FACTORIES[service],
         factory=True,

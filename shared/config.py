@@ -130,7 +130,13 @@ class Settings(BaseSettings):
 
     @property
     def effective_lapor_base_url(self) -> str:
-        return self.lapor_base_url or self.public_base_url.rstrip("/") + "/lapor-sim"
+        """The LAPOR! API base; with none set, the simulator mounted in this very process,
+        reached at the address it listens on (not the public URL, which may be a proxy)."""
+        if self.lapor_base_url:
+            return self.lapor_base_url
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/lapor-sim"
 
     @property
     def json_logs(self) -> bool:
