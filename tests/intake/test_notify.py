@@ -399,3 +399,17 @@ def test_destination_by_reporter_channel():
     assert (
         reporter_destination(reporter("sms", "+6281234567890"), settings).channel == "sms_gateway"
     )
+
+
+async def test_resolved_message_carries_a_rating_link_only_the_reporter_gets(app, db):
+    from services.intake.web.rating import rating_url
+
+    case = await open_case(db)
+    async with db.session() as session:
+        event = await emit(
+            session, "case.resolved", SYSTEM, case_id=case.id, data={"message": "Selesai"}
+        )
+        await notify_reporter(session, event, app.state.settings)
+    [message] = [m for m in await messages(db) if m.event_id == event.id]
+    link = rating_url(app.state.settings, case.tracking_id)
+    assert f"/lacak/{case.tracking_id}/nilai?t=" in link and link in message.body

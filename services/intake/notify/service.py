@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.channels import ADAPTERS, ChannelSendError
 from services.intake.notify import repository as repo
 from services.intake.notify.templates import TEMPLATE_FOR_EVENT, MessageContext, render
+from services.intake.web.rating import rating_url
 from shared.config import Settings
 from shared.db import Database
 from shared.models import Case, Event, Opd, OutboundMessage, Reporter
@@ -125,6 +126,8 @@ async def _message_context(
         status_url=status_url(settings, case.tracking_id),
         opd_name=opd_name,
         text=text,
+        # The reporter rates on the tracking page with a link only they received.
+        rating_url=rating_url(settings, case.tracking_id) if template == "resolved" else None,
     )
 
 

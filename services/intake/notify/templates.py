@@ -35,6 +35,8 @@ class MessageContext:
     status_url: str
     opd_name: str | None = None
     text: str | None = None  # the admin's request, the response, the reason
+    #: The reporter's tokened rating link (``services.intake.web.rating.rating_url``).
+    rating_url: str | None = None
 
 
 def _quote(text: str | None) -> str:
@@ -70,7 +72,9 @@ def render(template: str, ctx: MessageContext) -> str:
     if template == "resolved":
         return (
             f"Tanggapan akhir atas laporan {tid}: {_quote(ctx.text)}\n"
-            f"Mohon nilai penanganannya: balas dengan angka 1-5 (5 = sangat puas)."
+            f"Mohon nilai penanganannya: balas dengan angka 1-5 (5 = sangat puas)"
+            + (f" atau buka {ctx.rating_url}" if ctx.rating_url else "")
+            + "."
         )
     if template == "archived":
         reason = _quote(ctx.text) or "tidak disebutkan"

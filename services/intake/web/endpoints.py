@@ -5,7 +5,8 @@ posts by a double-submit token: ``GET /lapor`` sets a random token in an HttpOnl
 SameSite=Strict cookie and in a hidden field; ``POST /lapor`` must carry both, equal.
 Posts are rate-limited per client address. The tracking page shows what the public API
 shows (``complaints.service.public_view``): status and timeline, never personal data; a
-rahasia case shows its status alone.
+rahasia case shows its status alone. ``/lacak/{id}/nilai`` lets the reporter rate a
+resolved case once, with the tokened link of their ``resolved`` notification (``rating``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.intake.complaints.service import public_view
-from services.intake.web import pages, service
+from services.intake.web import pages, rating, service
 from shared.cases.service import get_by_tracking_id
-from shared.deps import DbSession
+from shared.deps import AppSettings, DbSession
 from shared.errors import RateLimited
+from shared.models import Case
 from shared.ratelimit import get_rate_limiter
 from shared.tracking import normalize
 
@@ -142,4 +144,123 @@ async def tracking_page(request: Request, tracking_id: str, session: DbSession) 
         )
     complaint = await public_view(session, case)
     new = request.query_params.get("baru") == "1"
-    return pages.render(request, "status.html", {"complaint": complaint, "new": new})
+    rated = request.query_params.get("dinilai") == "1" and case.rating is not None
+    return pages.render(
+        request, "status.html", {"complaint": complaint, "new": new, "rated": rated}
+    )
+
+
+RATING_CSRF_COOKIE = "simpul_csrf_nilai"
+
+
+def _rating_refused(request: Request, tracking_id: str, status_code: int, heading: str,
+                    message: str) -> Response:  # fmt: skip
+    return pages.friendly_error(
+        request, status_code, heading, message,
+        back_url=f"/lacak/{tracking_id}", back_label="Lihat status laporan",
+    )  # fmt: skip
+
+
+async def _rateable(
+    request: Request, session: DbSession, settings: AppSettings, tracking_id: str, token: str
+) -> Case | Response:
+    """The case to rate, or the friendly page refusing it (403 token, 409 state)."""
+    case = await get_by_tracking_id(session, tracking_id)
+    if case is None or not rating.token_valid(settings, case.tracking_id, token):
+        return _rating_refused(
+            request, tracking_id, 403, "Tautan penilaian tidak valid",
+            "Tautan penilaian ini tidak valid. Gunakan tautan lengkap dari pesan "
+            "pemberitahuan penyelesaian laporan Anda.",
+        )  # fmt: skip
+    if case.rating is not None:
+        return _rating_refused(
+            request, case.tracking_id, 409, "Laporan sudah dinilai",
+            "Laporan ini sudah dinilai. Terima kasih, penilaian Anda sudah kami terima.",
+        )  # fmt: skip
+    if case.status not in rating.RATEABLE:
+        return _rating_refused(
+            request, case.tracking_id, 409, "Laporan belum dapat dinilai",
+            "Penanganan laporan ini belum selesai. Anda dapat memberi penilaian setelah "
+            "laporan dinyatakan selesai.",
+        )  # fmt: skip
+    return case
+
+
+@router.get("/lacak/{tracking_id}/nilai")
+async def rating_form(
+    request: Request, tracking_id: str, session: DbSession, settings: AppSettings
+) -> Response:
+    token = request.query_params.get("t", "")
+    case = await _rateable(request, session, settings, tracking_id, token)
+    if isinstance(case, Response):
+        return case
+    return _rating_page(request, case, token, {}, None)
+
+
+def _rating_page(
+    request: Request, case: Case, token: str, errors: dict[str, str], comment: str | None,
+    status_code: int = 200,
+) -> Response:  # fmt: skip
+    csrf = request.cookies.get(RATING_CSRF_COOKIE)
+    if not csrf or len(csrf) > 100:
+        csrf = secrets.token_urlsafe(32)
+    tracking_id = case.tracking_id
+    response = pages.render(
+        request,
+        "nilai.html",
+        {
+            "tracking_id": tracking_id,
+            "token": token,
+            "csrf_token": csrf,
+            "scores": rating.SCORES,
+            "max_comment": rating.MAX_COMMENT,
+            "errors": errors,
+            "comment": comment or "",
+        },
+        status_code=status_code,
+    )
+    response.set_cookie(
+        RATING_CSRF_COOKIE, csrf, path=f"/lacak/{tracking_id}/nilai", httponly=True,
+        samesite="strict", secure=pages.is_https(request),
+    )  # fmt: skip
+    return response
+
+
+@router.post("/lacak/{tracking_id}/nilai")
+async def submit_rating(
+    request: Request, tracking_id: str, session: DbSession, settings: AppSettings
+) -> Response:
+    data = await request.form()
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    cookie = request.cookies.get(RATING_CSRF_COOKIE, "")
+    sent = fields.get(CSRF_FIELD, "")
+    if not cookie or not sent or not secrets.compare_digest(cookie.encode(), sent.encode()):
+        return _rating_refused(
+            request, tracking_id, 403, "Formulir tidak dapat diproses",
+            "Sesi formulir Anda tidak valid atau sudah kedaluwarsa. Penilaian belum "
+            "tersimpan. Silakan buka kembali tautan penilaian dari pesan Anda.",
+        )  # fmt: skip
+    client = request.client.host if request.client else "unknown"
+    try:
+        get_rate_limiter(request.app).check(WEB_FORM_SCOPE, client, per_minute=WEB_FORM_PER_MIN)
+    except RateLimited as exc:
+        return pages.friendly_error(
+            request, 429, "Terlalu banyak permintaan",
+            "Terlalu banyak formulir dikirim dari sambungan ini. Silakan coba lagi nanti.",
+            headers=exc.headers,
+        )  # fmt: skip
+    token = fields.get("t", "")
+    case = await _rateable(request, session, settings, tracking_id, token)
+    if isinstance(case, Response):
+        return case
+    score = fields.get("nilai", "")
+    comment = (fields.get("komentar") or "").strip()
+    errors: dict[str, str] = {}
+    if score not in {"1", "2", "3", "4", "5"}:
+        errors["nilai"] = "Pilih salah satu nilai dari 1 sampai 5."
+    if len(comment) > rating.MAX_COMMENT:
+        errors["komentar"] = f"Komentar terlalu panjang: maksimal {rating.MAX_COMMENT} karakter."
+    if errors:
+        return _rating_page(request, case, token, errors, comment, status_code=422)
+    await rating.record_rating(session, case, int(score), comment, rating.WEB_RATER)
+    return RedirectResponse(f"/lacak/{case.tracking_id}?dinilai=1", status_code=303)

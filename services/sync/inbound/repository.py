@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
 from shared.models import Case, utcnow
+from shared.models.sla import SlaClock
 from shared.models.sync import LaporCallback, LaporFollowupSeen, LaporMirror
 
 #: Local statuses whose national copy no longer matters (the case left us or is archived).
@@ -143,3 +144,30 @@ async def seen_reporter_followups(session: AsyncSession, case_id: int) -> int:
         )
         or 0
     )
+
+
+#: SLA clocks whose deadlines the poller watches (the pemda's own handling clocks).
+WATCHED_CLOCKS = ("verification", "resolution")
+
+
+async def next_clock_point(session: AsyncSession, case_id: int, now: datetime) -> datetime | None:
+    """The nearest future warning or deadline of the case's running watched clocks.
+
+    One query on ``uq_sla_clocks_case_kind_generation`` (its leading column is
+    ``case_id``); stopped, paused and past points do not count. None when there is none.
+    """
+    rows = await session.execute(
+        select(SlaClock.warning_at, SlaClock.deadline_at).where(
+            SlaClock.case_id == case_id,
+            SlaClock.kind.in_(WATCHED_CLOCKS),
+            SlaClock.state == "running",
+        )
+    )
+    points = [_aware(p) for row in rows.all() for p in row if p is not None]
+    points = [p for p in points if p > now]
+    return min(points, default=None)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite may hand times back naive; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

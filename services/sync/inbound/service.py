@@ -1,7 +1,9 @@
 """The inbound half of the mirror. Polling is the main path (``contracts/lapor-api.md``):
 
 - every open mirrored case is re-read on its ``next_check_at`` (5 min after a change or an
-  error, doubling to 6 h while nothing changes); national status changes, the reporter's
+  error, doubling to 6 h while nothing changes, but never later than the nearest warning
+  or deadline of the case's running verification/resolution SLA clock, and at most 30 min
+  apart in the last 24 h before it); national status changes, the reporter's
   follow-ups (once per national follow-up id) and ratings become local events;
 - ``GET /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to
   find the cases national admins forwarded to this pemda (made into local cases, once per
@@ -54,6 +56,33 @@ log = structlog.get_logger("simpul.sync.inbound")
 CATEGORY_CODE_BY_ID = {value: key for key, value in mapping.CATEGORY_IDS.items()}
 
 
+# -- scheduling near SLA points --------------------------------------------------------
+#: Within this long before a watched deadline, a case is re-read at least this often.
+NEAR_DEADLINE_WINDOW = timedelta(hours=24)
+NEAR_DEADLINE_MAX_INTERVAL = timedelta(minutes=30)
+
+
+def schedule_next_check(now: datetime, interval_s: float, point: datetime | None) -> datetime:
+    """When to re-read a case: the backoff schedule, capped by the case's SLA clock.
+
+    ``point`` is the nearest future warning or deadline of its running verification or
+    resolution clock (:func:`inrepo.next_clock_point`). Rules: the next check is never
+    later than that point; while the point is within the last 24 h (the last working day
+    is at most that long), checks are at most 30 min apart; never earlier than ``now``.
+    A stopped clock gives no point, so its case keeps the plain backoff.
+    """
+    at = now + timedelta(seconds=interval_s)
+    if point is not None:
+        at = min(at, point)
+        if point - now <= NEAR_DEADLINE_WINDOW:
+            at = min(at, now + NEAR_DEADLINE_MAX_INTERVAL)
+    return max(at, now)
+
+
+async def _next_check_at(s: Any, case_id: int, now: datetime, interval_s: float) -> datetime:
+    return schedule_next_check(now, interval_s, await inrepo.next_clock_point(s, case_id, now))
+
+
 # -- one case --------------------------------------------------------------------------
 async def check_case(ctx: WorkerContext, case_id: int) -> str:
     """Re-read one mirrored case and apply what changed nationally. Returns the outcome."""
@@ -73,12 +102,13 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
     except LaporError as exc:
         POLL_ERRORS.inc()
         async with ctx.db.session() as s:
+            now = utcnow()
             await repo.update_mirror(
                 s,
                 case_id,
                 errors=LaporMirror.errors + 1,
                 last_error=str(exc)[:2000],
-                next_check_at=utcnow() + timedelta(seconds=tuning.poll_min_interval_s),
+                next_check_at=await _next_check_at(s, case_id, now, tuning.poll_min_interval_s),
             )
         return "error"
     changed = await apply_national(ctx, case_id, complaint, followups)
@@ -97,7 +127,7 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
             s,
             case_id,
             check_interval_s=interval,
-            next_check_at=now + timedelta(seconds=interval),
+            next_check_at=await _next_check_at(s, case_id, now, interval),
             last_checked_at=now,
             errors=0,
             last_error=None,
