@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
@@ -16,6 +18,7 @@ from shared.config import Settings
 from shared.events import WorkerContext
 
 SIMULATOR_PATH = "/lapor-sim"
+SIMULATOR_STATE_FILE = "lapor-sim.json"
 
 
 def _simulator_mount(spec_state: dict) -> tuple[str, object]:
@@ -26,7 +29,13 @@ def _simulator_mount(spec_state: dict) -> tuple[str, object]:
             return None
         from services.sync.simulator import create_simulator_app, simulator_kwargs_from_settings
 
-        sim = create_simulator_app(**simulator_kwargs_from_settings(settings))
+        # Persisted beside the database: the demo's cases keep their national ids across
+        # restarts, as the real national store would (an in-memory one would hand out the
+        # same ids again and collide with those Simpul already holds).
+        state_file = str(Path(settings.data_dir) / SIMULATOR_STATE_FILE)
+        sim = create_simulator_app(
+            **simulator_kwargs_from_settings(settings), state_file=state_file
+        )
         spec_state["simulator"] = sim
         return sim
 

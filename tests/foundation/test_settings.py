@@ -76,7 +76,9 @@ def test_settings_read_the_simpul_environment(monkeypatch):
 def test_embedded_simulator_is_reached_where_this_process_listens():
     from shared.config import Settings
 
-    settings = Settings(_env_file=None, host="0.0.0.0", port=8123, public_base_url="https://pengaduan.example.go.id")
+    settings = Settings(
+        _env_file=None, host="0.0.0.0", port=8123, public_base_url="https://pengaduan.example.go.id"
+    )
     assert settings.effective_lapor_base_url == "http://127.0.0.1:8123/lapor-sim"
     configured = Settings(_env_file=None, lapor_base_url="https://lapor.example.go.id/lapor/3.0.0")
     assert configured.effective_lapor_base_url == "https://lapor.example.go.id/lapor/3.0.0"
