@@ -28,6 +28,7 @@ from .working import (
     MAX_YEAR,
     MIN_YEAR,
     WorkingCalendar,
+    base_calendar,
     calendar_from_settings,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "OverrideKind",
     "RegionalDay",
     "WorkingCalendar",
+    "base_calendar",
     "calendar_from_settings",
     "galungan_dates",
     "read_regional_days",

@@ -19,7 +19,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -448,6 +448,16 @@ def calendar_from_settings(
     return WorkingCalendar(
         settings.timezone, region=settings.region, regional_days=regional_days, overrides=overrides
     )
+
+
+@lru_cache(maxsize=8)
+def base_calendar(timezone: str, region: str = "") -> WorkingCalendar:
+    """The national (and regional) calendar without local overrides, built once per process.
+
+    For estimates made where the SLA service's override table is not at hand (e.g. the
+    verification date promised in an intake answer); the SLA clocks stay authoritative.
+    """
+    return WorkingCalendar(timezone, region=region)
 
 
 # -- helpers -----------------------------------------------------------------------------------

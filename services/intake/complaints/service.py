@@ -10,7 +10,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -30,7 +29,7 @@ from services.intake.complaints.schemas import (
     TimelineEntry,
 )
 from shared.auth import Actor
-from shared.calendar import WorkingCalendar
+from shared.calendar import base_calendar
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.errors import Conflict
@@ -118,16 +117,11 @@ def body_fingerprint(raw: bytes) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=8)
-def _calendar(timezone: str, region: str) -> WorkingCalendar:
-    return WorkingCalendar(timezone, region=region)
-
-
 def verification_due_at(settings: Settings, received_at: datetime) -> datetime | None:
     """3 working days after receipt, by the national and regional calendar (local overrides
     set by Admin Instansi are the SLA service's; its clock is authoritative)."""
     try:
-        return _calendar(settings.timezone, settings.region).working_days_after(
+        return base_calendar(settings.timezone, settings.region).working_days_after(
             received_at, VERIFICATION_WORKING_DAYS
         )
     except ValueError:  # outside the calendar's years: no promise rather than a wrong one

@@ -9,7 +9,6 @@ service. Statuses are the spec's two: Simpul's terminal and resolved states are 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +24,7 @@ from services.intake.open311.schemas import (
     UpdateQuery,
 )
 from shared.auth import Actor
-from shared.calendar import WorkingCalendar
+from shared.calendar import WorkingCalendar, base_calendar
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.errors import SimpulError
@@ -99,16 +98,11 @@ def iso(moment: datetime | None, settings: Settings) -> str | None:
     return moment.astimezone(settings.tz).isoformat(timespec="seconds") if moment else None
 
 
-@lru_cache(maxsize=8)
-def _calendar(timezone: str, region: str) -> WorkingCalendar:
-    return WorkingCalendar(timezone, region=region)
-
-
 def working_calendar(settings: Settings) -> WorkingCalendar:
     # One per deployment and process: the national tables are built once, not per request.
     # Local overrides (held by the SLA service) are not applied here; the SLA clocks are the
     # authority, this is the public estimate.
-    return _calendar(settings.timezone, settings.region)
+    return base_calendar(settings.timezone, settings.region)
 
 
 _NO_STORED_CLOCK = object()
