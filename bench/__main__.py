@@ -32,6 +32,9 @@ SYNC_BACKLOG = 200 if QUICK else 2000
 BULK_ROWS = 50_000 if QUICK else 1_000_000
 WORKERS = 2
 LOG_DIR = Path(os.environ.get("SIMPUL_BENCH_LOG_DIR", "/tmp/simpul-bench"))
+STEPS = ("sync", "intake", "bulk", "calendar")
+#: ``SIMPUL_BENCH_ONLY=bulk,intake`` runs only those steps (for working on one figure).
+ONLY = [s for s in os.environ.get("SIMPUL_BENCH_ONLY", "").replace(" ", "").split(",") if s]
 
 #: name -> (unit, goal text, check)
 GOALS = {
@@ -275,6 +278,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _terminate)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     run = Run()
+    unknown = sorted(set(ONLY) - set(STEPS))
+    if unknown:
+        say(
+            f"SIMPUL_BENCH_ONLY: unknown step(s) {', '.join(unknown)}; steps are {', '.join(STEPS)}"
+        )
+        return 2
     load1, _, _ = os.getloadavg()
     say(
         f"simpul bench{' (QUICK)' if QUICK else ''}: {os.cpu_count()} CPUs, load average {load1:.2f}"
@@ -294,10 +303,15 @@ def main() -> int:
     info = db.migrate_and_seed()
     try:
         # Sync first: later cases (intake's) would join its backlog.
-        run.guarded("sync", lambda: sync_figures(run, info))
-        run.guarded("intake", lambda: http_figures(run, info))
-        run.guarded("bulk", lambda: bulk_figures(run, info))
-        run.guarded("calendar", lambda: calendar_figure(run))
+        steps = {
+            "sync": lambda: sync_figures(run, info),
+            "intake": lambda: http_figures(run, info),
+            "bulk": lambda: bulk_figures(run, info),
+            "calendar": lambda: calendar_figure(run),
+        }
+        for name in STEPS:
+            if not ONLY or name in ONLY:
+                run.guarded(name, steps[name])
     finally:
         procs.stop_all()
     print_results(run)

@@ -10,7 +10,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-BENCH_DB = "simpul_bench"
+#: ``SIMPUL_BENCH_DB`` lets two bench runs share a server without dropping each other's data.
+BENCH_DB = os.environ.get("SIMPUL_BENCH_DB", "simpul_bench")
 
 
 class NoDatabase(RuntimeError):
