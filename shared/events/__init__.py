@@ -1,6 +1,6 @@
 """The durable event log and transactional outbox (see ``outbox`` and ``consumer``)."""
 
 from shared.events.consumer import Consumer, Defer, PeriodicJob, WorkerContext
-from shared.events.outbox import emit
+from shared.events.outbox import NewEvent, emit, emit_many
 
-__all__ = ["Consumer", "Defer", "PeriodicJob", "WorkerContext", "emit"]
+__all__ = ["Consumer", "Defer", "PeriodicJob", "WorkerContext", "NewEvent", "emit", "emit_many"]

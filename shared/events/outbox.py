@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,68 @@ async def emit(
             ],
         )
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """One event for :func:`emit_many` (the arguments of :func:`emit`)."""
+
+    type: str
+    actor: Actor
+    case_id: int | None = None
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    subject_type: str = "case"
+    subject_id: str | None = None
+    occurred_at: datetime | None = None
+
+
+async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
+    """Append many events and their deliveries in two statements (batch writers: the SLA
+    sweeper, grouped intake). Ids increase in list order, so a case's events stay ordered
+    for ``ordered_per_case`` consumers. Returns the new events' ids, in order.
+    """
+    if not events:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "case_id": e.case_id,
+            "subject_type": e.subject_type,
+            "subject_id": e.subject_id
+            if e.subject_id is not None
+            else (str(e.case_id) if e.case_id else None),
+            "type": e.type,
+            "actor_type": e.actor.type,
+            "actor_id": e.actor.id,
+            "actor_name": e.actor.name,
+            "actor_role": str(e.actor.role),
+            "reason": e.reason,
+            "data": e.data or {},
+            "occurred_at": e.occurred_at or now,
+        }
+        for e in events
+    ]
+    result = await session.execute(
+        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows
+    )
+    ids = list(result.scalars())
+    deliveries = [
+        {
+            "event_id": event_id,
+            "consumer": consumer,
+            "case_id": e.case_id,
+            "status": "pending",
+            "next_attempt_at": row["occurred_at"],
+            "attempts": 0,
+            "created_at": now,
+        }
+        for event_id, e, row in zip(ids, events, rows, strict=True)
+        for consumer in consumers_for(e.type)
+    ]
+    if deliveries:
+        await session.execute(insert(EventDelivery), deliveries)
+    return ids
 
 
 async def list_dead_letters(

@@ -345,3 +345,30 @@ async def test_stuck_leases_do_not_count_as_done_in_the_backlog(db, probe_subscr
     async with db.session() as session:
         await session.execute(update(EventDelivery).values(locked_by="ghost"))
     assert (await backlog(db))["probe"]["pending"] == 1
+
+
+async def test_emit_many_writes_events_in_order_with_their_deliveries(
+    db, probe_subscription
+) -> None:  # noqa: ANN001
+    from shared.events import NewEvent, emit_many
+
+    case_id = await _case(db)
+    async with db.session() as session:
+        ids = await emit_many(
+            session,
+            [
+                NewEvent("probe.happened", SYSTEM, case_id=case_id, data={"n": str(i)})
+                for i in range(5)
+            ]
+            + [NewEvent("case.note_added", SYSTEM, case_id=case_id, reason="why")],
+        )
+    assert ids == sorted(ids) and len(set(ids)) == 6
+    async with db.session() as session:
+        events = (await session.scalars(select(Event).where(Event.id.in_(ids)))).all()
+        by_id = {e.id: e for e in events}
+        assert [by_id[i].data.get("n") for i in ids[:5]] == ["0", "1", "2", "3", "4"]
+        assert by_id[ids[5]].reason == "why" and by_id[ids[5]].subject_id == str(case_id)
+    probe = [d.event_id for d in await _deliveries(db)]
+    assert probe == ids[:5]
+    async with db.session() as session:
+        assert await emit_many(session, []) == []
