@@ -21,9 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sla.calendar.service import current_calendar
-from services.sla.escalation.service import queue_escalation
+from services.sla.escalation.service import Escalation, queue_escalations
 from shared.auth import SYSTEM
-from shared.events import Consumer, PeriodicJob, WorkerContext, emit
+from shared.events import Consumer, NewEvent, PeriodicJob, WorkerContext, emit_many
 from shared.lifecycle import Action
 from shared.models import Case, Event, Opd, utcnow
 from shared.models.sla import SlaClock
@@ -88,6 +88,39 @@ def _claim(ctx: WorkerContext, due, values: dict[str, Any], *guards):  # noqa: A
     )
 
 
+async def _tracking_ids(session: AsyncSession, case_ids: set[int]) -> dict[int, str]:
+    """Tracking ids of the batch's cases in one query (only the column the messages need)."""
+    rows = await session.execute(select(Case.id, Case.tracking_id).where(Case.id.in_(case_ids)))
+    return {case_id: tracking_id for case_id, tracking_id in rows}
+
+
+async def _opds(session: AsyncSession, codes: set[str]) -> dict[str, Opd]:
+    """The batch's OPDs (contacts, names) in one query."""
+    if not codes:
+        return {}
+    return {o.code: o for o in (await session.scalars(select(Opd).where(Opd.code.in_(codes))))}
+
+
+def _clock_event(row: Any, tracking_id: str, *, breached: bool, now: dt.datetime) -> NewEvent:
+    """``sla.warning``/``sla.breached`` for one claimed clock, as SYSTEM at ``now``."""
+    return NewEvent(
+        "sla.breached" if breached else "sla.warning",
+        SYSTEM,
+        case_id=row.case_id,
+        occurred_at=now,
+        data={
+            "clock": row.kind,
+            "clock_id": row.id,
+            "tracking_id": tracking_id,
+            "opd": row.opd_code,
+            "sla_class": row.sla_class,
+            "working_days": row.working_days,
+            "deadline_at": row.deadline_at.isoformat(),
+            "warning_at": row.warning_at.isoformat() if row.warning_at else None,
+        },
+    )
+
+
 async def _announce(
     session: AsyncSession,
     ctx: WorkerContext,
@@ -96,54 +129,41 @@ async def _announce(
     breached: bool,
     now: dt.datetime,
 ) -> None:
-    """Write ``sla.warning``/``sla.breached`` and queue the escalation for each claimed clock."""
+    """Write ``sla.warning``/``sla.breached`` and queue the escalations for a claimed batch.
+
+    Built in memory and written with multi-row inserts (events, their deliveries, the
+    messages): a constant handful of statements per batch, not a few per clock. Event ids
+    come back in ``rows`` order, so each message points at its own clock's event.
+    """
     if not rows:
         return
     calendar = await current_calendar(session, ctx)
-    case_ids = {row.case_id for row in rows}
-    cases = {
-        c.id: c for c in (await session.scalars(select(Case).where(Case.id.in_(case_ids)))).all()
-    }
-    opd_codes = {row.opd_code for row in rows if row.opd_code}
-    opds = (
-        {
-            o.code: o
-            for o in (await session.scalars(select(Opd).where(Opd.code.in_(opd_codes)))).all()
-        }
-        if opd_codes
-        else {}
+    tracking = await _tracking_ids(session, {row.case_id for row in rows})
+    opds = await _opds(session, {row.opd_code for row in rows if row.opd_code})
+    tracking_ids = [tracking.get(row.case_id, str(row.case_id)) for row in rows]
+    event_ids = await emit_many(
+        session,
+        [
+            _clock_event(row, tracking_id, breached=breached, now=now)
+            for row, tracking_id in zip(rows, tracking_ids, strict=True)
+        ],
     )
-    for row in rows:
-        case = cases.get(row.case_id)
-        tracking_id = case.tracking_id if case else str(row.case_id)
-        event = await emit(
-            session,
-            "sla.breached" if breached else "sla.warning",
-            SYSTEM,
-            case_id=row.case_id,
-            occurred_at=now,
-            data={
-                "clock": row.kind,
-                "clock_id": row.id,
-                "tracking_id": tracking_id,
-                "opd": row.opd_code,
-                "sla_class": row.sla_class,
-                "working_days": row.working_days,
-                "deadline_at": row.deadline_at.isoformat(),
-                "warning_at": row.warning_at.isoformat() if row.warning_at else None,
-            },
-        )
-        await queue_escalation(
-            session,
-            event_id=event.id,
-            case_id=row.case_id,
-            breached=breached,
-            tracking_id=tracking_id,
-            clock_kind=row.kind,
-            deadline_local=row.deadline_at.astimezone(calendar.tz),
-            opd_code=row.opd_code,
-            opd=opds.get(row.opd_code) if row.opd_code else None,
-        )
+    await queue_escalations(
+        session,
+        [
+            Escalation(
+                event_id=event_id,
+                case_id=row.case_id,
+                breached=breached,
+                tracking_id=tracking_id,
+                clock_kind=row.kind,
+                deadline_local=row.deadline_at.astimezone(calendar.tz),
+                opd_code=row.opd_code,
+                opd=opds.get(row.opd_code) if row.opd_code else None,
+            )
+            for row, tracking_id, event_id in zip(rows, tracking_ids, event_ids, strict=True)
+        ],
+    )
 
 
 async def _warn_batch(ctx: WorkerContext, now: dt.datetime, limit: int) -> int:

@@ -7,9 +7,10 @@ answer, the responsible people are reminded and escalated to. Here:
 * ``sla.breached``: the same, plus the OPD's penanggung jawab (``Opd.penanggung_jawab``).
 
 Each is an ``OutboundMessage`` (audience ``opd`` or ``staff``, channel ``log`` until an
-email or SMS adapter is configured) with ``dedup_key = "<event id>:<recipient>"``, queued by
-intake notify's ``queue_message`` (ON CONFLICT DO NOTHING) in the sweeper's transaction:
-exactly one message per person per event. An OPD without a contact on file is addressed by
+email or SMS adapter is configured) with ``dedup_key = "<event id>:<recipient>"``, queued
+in the sweeper's transaction with ``INSERT ... ON CONFLICT DO NOTHING`` (the rows intake
+notify's ``queue_message`` writes, but a whole batch per statement): exactly one message per
+person per event. An OPD without a contact on file is addressed by
 a role name (``opd:<CODE>:...``) so the message is still on record. Messages never carry
 the reporter's identity.
 """
@@ -17,12 +18,15 @@ the reporter's identity.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.notify.repository import queue_message
-from shared.models import Opd
+from shared.models import Opd, OutboundMessage, utcnow
 
 #: Where staff messages go until an adapter is configured (the sender logs them).
 ESCALATION_CHANNEL = "log"
@@ -80,6 +84,70 @@ def message_body(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """One warning or breach to escalate: the event it follows and what the message says."""
+
+    event_id: int
+    case_id: int
+    breached: bool
+    tracking_id: str
+    clock_kind: str
+    deadline_local: dt.datetime
+    opd_code: str | None
+    opd: Opd | None
+
+
+def escalation_rows(escalation: Escalation, now: dt.datetime) -> list[dict[str, Any]]:
+    """The ``outbound_messages`` rows for one escalation, one per recipient."""
+    e = escalation
+    template = "sla_breached" if e.breached else "sla_warning"
+    body = message_body(
+        breached=e.breached,
+        tracking_id=e.tracking_id,
+        clock_kind=e.clock_kind,
+        deadline_local=e.deadline_local,
+        opd_name=e.opd.name if e.opd else None,
+    )
+    return [
+        {
+            "case_id": e.case_id,
+            "event_id": e.event_id,
+            "audience": person.audience,
+            "channel": ESCALATION_CHANNEL,
+            "recipient": person.address,
+            "template": f"{template}_{person.role}",
+            "body": body,
+            "dedup_key": f"{e.event_id}:{person.address}",
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for person in recipients(e.opd, e.opd_code, breached=e.breached)
+    ]
+
+
+async def queue_escalations(session: AsyncSession, escalations: Sequence[Escalation]) -> int:
+    """Queue the messages of many escalations with multi-row inserts (a sweep's batch: one
+    statement instead of one per message). ``ON CONFLICT (dedup_key) DO NOTHING`` as in
+    notify's ``queue_message``: a repeated event adds nothing. Returns how many were queued.
+    """
+    now = utcnow()
+    rows = [row for e in escalations for row in escalation_rows(e, now)]
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = OutboundMessage.__table__
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(table.c.id)  # RETURNING makes SQLAlchemy write multi-row VALUES pages
+    )
+    result = await session.execute(stmt, rows)
+    return len(result.all())
+
+
 async def queue_escalation(
     session: AsyncSession,
     *,
@@ -93,25 +161,14 @@ async def queue_escalation(
     opd: Opd | None,
 ) -> int:
     """Queue one message per recipient; a second call for the same event adds nothing."""
-    template = "sla_breached" if breached else "sla_warning"
-    body = message_body(
+    escalation = Escalation(
+        event_id=event_id,
+        case_id=case_id,
         breached=breached,
         tracking_id=tracking_id,
         clock_kind=clock_kind,
         deadline_local=deadline_local,
-        opd_name=opd.name if opd else None,
+        opd_code=opd_code,
+        opd=opd,
     )
-    queued = 0
-    for person in recipients(opd, opd_code, breached=breached):
-        queued += await queue_message(
-            session,
-            case_id=case_id,
-            event_id=event_id,
-            audience=person.audience,
-            channel=ESCALATION_CHANNEL,
-            recipient=person.address,
-            template=f"{template}_{person.role}",
-            body=body,
-            dedup_key=f"{event_id}:{person.address}",
-        )
-    return queued
+    return await queue_escalations(session, [escalation])
