@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -115,7 +116,48 @@ async def ops_actor(request: Request, session: DbSession) -> Actor:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ClientAppRef:
+    """The calling app as a hot path knows it: enough to act for it and to re-check its key."""
+
+    id: int
+    name: str
+    key_hash: str
+
+
+#: How long a process trusts an API key it has looked up, for identifying the caller only:
+#: writes re-check the key and the app's ``active`` flag in their own transaction.
+API_KEY_CACHE_SECONDS = 30.0
+_API_KEY_CACHE_MAX = 1024
+_api_key_cache: dict[str, tuple[float, ClientAppRef]] = {}
+
+
+async def cached_client_app(request: Request) -> ClientAppRef:
+    """The app behind ``X-API-Key``, from a small per-process cache (no database round trip
+    for a busy app's every request). Only for endpoints whose write re-verifies the key in
+    its transaction (the grouped push API does), so a revoked key is refused at once."""
+    key = request.headers.get("x-api-key")
+    if not key:
+        raise Unauthorized("missing X-API-Key header", code="missing_api_key")
+    key_hash = hash_secret(key)
+    now = time.monotonic()
+    hit = _api_key_cache.get(key_hash)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    async with request.app.state.db.sessionmaker() as session:
+        app = await session.scalar(select(ClientApp).where(ClientApp.key_hash == key_hash))
+    if app is None or not app.active:
+        _api_key_cache.pop(key_hash, None)
+        raise Unauthorized("invalid API key", code="invalid_api_key")
+    ref = ClientAppRef(id=app.id, name=app.name, key_hash=key_hash)
+    if len(_api_key_cache) >= _API_KEY_CACHE_MAX:
+        _api_key_cache.clear()  # a flood of distinct valid keys is rare; start over
+    _api_key_cache[key_hash] = (now + API_KEY_CACHE_SECONDS, ref)
+    return ref
+
+
 CurrentClientApp = Annotated[ClientApp, Depends(client_app_from_key)]
+CachedClientApp = Annotated[ClientAppRef, Depends(cached_client_app)]
 CurrentActor = Annotated[Actor, Depends(ops_actor)]
 
 

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     facebook_page_token: SecretStr = SecretStr("")
     facebook_api_base_url: str = "https://graph.facebook.com/v21.0"
 
+    # -- intake --------------------------------------------------------------------
+    #: Write concurrent pushed complaints in one transaction (group commit); off: one each.
+    intake_group_commit: bool = True
+    intake_group_max: int = Field(default=200, ge=1)
+
     # -- limits --------------------------------------------------------------------
     rate_limit_per_key_per_min: int = Field(default=600, ge=1)
     rate_limit_per_sender_per_min: int = Field(default=20, ge=1)

@@ -12,11 +12,13 @@ from shared.config import Settings
 from shared.db import Database
 
 
-def get_database(request: Request) -> Database:
+# ``async def`` although they do not await: FastAPI runs a plain ``def`` dependency in a
+# worker thread, a hop that cost every request measurable CPU (docs/performance.md).
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 

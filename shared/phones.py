@@ -17,6 +17,7 @@ code to ``+…`` first, then parse and require a valid number.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -67,8 +68,15 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         # start with the trunk prefix "0" instead.
         if country_code != "0" and number.startswith(country_code):
             number = "+" + number
+    return _e164(number, region.upper())
+
+
+@lru_cache(maxsize=4096)
+def _e164(number: str, region: str) -> str:
+    """``phonenumbers``' verdict on a canonical string, remembered: it costs ~0.3 ms and the
+    same numbers recur (a reporter's follow-ups, a validator and the field it checked)."""
     try:
-        parsed = phonenumbers.parse(number, region.upper())
+        parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumber(f"unparseable ({exc.error_type.name.lower()})") from exc
     if not phonenumbers.is_valid_number(parsed):

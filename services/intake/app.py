@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake.complaints.endpoints import router as complaints_router
+from services.intake.complaints.group_commit import close_group_writer
 from services.intake.complaints.tasks import idempotency_purge_job
 from services.intake.notify.tasks import (
     close_http_client,
@@ -40,7 +41,7 @@ def spec() -> ServiceSpec:
         consumers=[*NOTIFY_CONSUMERS],
         jobs=[*PUSH_AND_NOTIFY_JOBS],
         on_startup=[open_http_client],
-        on_shutdown=[close_http_client],
+        on_shutdown=[close_group_writer, close_http_client],
     )
 
 

@@ -494,21 +494,24 @@ async def test_per_key_rate_limit_is_429_with_retry_after_while_other_key_passes
     assert await count(db, Case) == 3
 
 
+@pytest.mark.parametrize("grouped", [True, False], ids=["grouped", "one-by-one"])
 async def test_a_failure_after_the_case_is_flushed_leaves_no_case_and_no_key(
-    app, db, api_key, monkeypatch
+    app, db, api_key, monkeypatch, grouped
 ):
     import httpx
 
-    from services.intake.complaints import service
+    from services.intake.complaints import repository
 
     async def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(service, "_store_attachments", broken)
+    monkeypatch.setattr(repository, "insert_attachments", broken)
+    monkeypatch.setattr(app.state.settings, "intake_group_commit", grouped)
     headers = {"X-API-Key": api_key, "Idempotency-Key": "req-atomic"}
+    body = complaint(attachments=[{"filename": "a.png", "content_base64": b64(PNG)}])
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        response = await client.post("/api/v1/complaints", json=complaint(), headers=headers)
+        response = await client.post("/api/v1/complaints", json=body, headers=headers)
     assert response.status_code == 500
     assert await count(db, Case) == 0
     assert await count(db, IdempotencyKey) == 0

@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
+from services.intake.complaints import group_commit, service
 from services.intake.complaints import repository as repo
-from services.intake.complaints import service
 from services.intake.complaints.schemas import (
     ComplaintAccepted,
     ComplaintForApp,
     ComplaintIn,
     PublicComplaint,
 )
-from shared.auth import CurrentClientApp
+from shared.auth import CachedClientApp, ClientAppRef, CurrentClientApp
 from shared.deps import AppSettings, DbSession
 from shared.errors import NotFound, Unprocessable
 from shared.models import ClientApp
@@ -30,7 +30,15 @@ async def rate_limited_app(request: Request, client_app: CurrentClientApp) -> Cl
     return client_app
 
 
+async def rate_limited_pusher(request: Request, client_app: CachedClientApp) -> ClientAppRef:
+    """As :func:`rate_limited_app`, for the push endpoint: the key from the process cache
+    (the grouped write re-checks it in its transaction)."""
+    get_rate_limiter(request.app).check(SCOPE_API_KEY, str(client_app.id))
+    return client_app
+
+
 ClientAppWithinLimit = Annotated[ClientApp, Depends(rate_limited_app)]
+PusherWithinLimit = Annotated[ClientAppRef, Depends(rate_limited_pusher)]
 
 
 def _idempotency_key(value: str | None) -> str | None:
@@ -66,22 +74,31 @@ def _idempotency_key(value: str | None) -> str | None:
 async def push_complaint(
     request: Request,
     complaint: ComplaintIn,
-    client_app: ClientAppWithinLimit,
-    session: DbSession,
+    client_app: PusherWithinLimit,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """Open a case. The same ``Idempotency-Key`` and body within 24 h answer the first answer
     (same status and body, header ``Idempotent-Replayed: true``); the same key with another
-    body is ``409 idempotency_key_reused``."""
-    answer = await service.accept_complaint(
-        session,
-        settings=settings,
-        client_app=client_app,
-        complaint=complaint,
-        body_sha256=service.body_fingerprint(await request.body()),
-        idempotency_key=_idempotency_key(idempotency_key),
-    )
+    body is ``409 idempotency_key_reused``. Answers once the case is committed."""
+    key = _idempotency_key(idempotency_key)
+    body_sha256 = service.body_fingerprint(await request.body())
+    ctx = request.app.state.ctx
+    if settings.intake_group_commit:
+        attachments = await service.store_attachments(settings, complaint)
+        answer = await group_commit.writer_of(ctx).submit(
+            group_commit.Submission(client_app, complaint, body_sha256, key, attachments)
+        )
+    else:
+        async with ctx.db.session() as session:
+            answer = await service.accept_complaint(
+                session,
+                settings=settings,
+                client_app=client_app,
+                complaint=complaint,
+                body_sha256=body_sha256,
+                idempotency_key=key,
+            )
     headers = {"Location": f"/api/v1/complaints/{answer.body.get('tracking_id', '')}"}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Attachment, Case, CaseMessage, Category, Event, Reporter
+from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Reporter
 from shared.models.intake import IdempotencyKey
 from shared.tracking import normalize
 
@@ -112,6 +112,43 @@ async def insert_idempotency_key(
 
 async def delete_idempotency_key(session: AsyncSession, row_id: int) -> None:
     await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
+
+
+# -- grouped writes (group_commit) -------------------------------------------------------------
+
+
+async def app_keys(session: AsyncSession, app_ids: set[int]) -> dict[int, str]:
+    """The current key hash of each of these apps that is still active."""
+    rows = await session.execute(
+        select(ClientApp.id, ClientApp.key_hash).where(
+            ClientApp.id.in_(app_ids), ClientApp.active.is_(True)
+        )
+    )
+    return {app_id: key_hash for app_id, key_hash in rows.all()}
+
+
+async def find_idempotency_keys(
+    session: AsyncSession, pairs: set[tuple[int, str]]
+) -> dict[tuple[int, str], IdempotencyKey]:
+    rows = await session.scalars(
+        select(IdempotencyKey).where(
+            tuple_(IdempotencyKey.client_app_id, IdempotencyKey.key).in_(sorted(pairs))
+        )
+    )
+    return {(row.client_app_id, row.key): row for row in rows}
+
+
+async def delete_idempotency_keys(session: AsyncSession, row_ids: list[int]) -> None:
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(row_ids)))
+
+
+async def insert_idempotency_keys(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Completed keys in one statement; a concurrent duplicate fails it (the caller falls back)."""
+    await session.execute(insert(IdempotencyKey), rows)
+
+
+async def insert_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(Attachment), rows)
 
 
 async def purge_idempotency_keys(session: AsyncSession, older_than: datetime) -> int:

@@ -28,13 +28,13 @@ from services.intake.complaints.schemas import (
     ResponseOut,
     TimelineEntry,
 )
-from shared.auth import Actor
+from shared.auth import Actor, ClientAppRef
 from shared.calendar import base_calendar
-from shared.cases.service import NewCase, ReporterInput, create_case
+from shared.cases.service import NewCase, OpenedCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.errors import Conflict
 from shared.lifecycle import Role
-from shared.models import Attachment, Case, ClientApp, utcnow
+from shared.models import Case, ClientApp, utcnow
 from shared.storage import AttachmentStore, display_filename
 
 log = structlog.get_logger("simpul.intake.complaints")
@@ -132,7 +132,11 @@ def status_url(settings: Settings, tracking_id: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/lacak/{tracking_id}"
 
 
-def client_actor(app: ClientApp) -> Actor:
+#: The calling app: the ORM row, or the cached reference the push API's hot path holds.
+AppLike = ClientApp | ClientAppRef
+
+
+def client_actor(app: AppLike) -> Actor:
     return Actor(type="client_app", id=str(app.id), name=app.name, role=Role.SYSTEM)
 
 
@@ -140,12 +144,14 @@ async def accept_complaint(
     session: AsyncSession,
     *,
     settings: Settings,
-    client_app: ClientApp,
+    client_app: AppLike,
     complaint: ComplaintIn,
     body_sha256: str,
     idempotency_key: str | None,
 ) -> Answer:
-    """Open a case from ``complaint`` (or answer the first answer for a repeated key).
+    """Open a case from ``complaint`` (or answer the first answer for a repeated key), in
+    the caller's transaction: one complaint per transaction. The push API normally goes
+    through :mod:`group_commit`, which writes many at once and falls back to this.
 
     The idempotency row, the case, its attachments' rows and its ``case.received`` event
     are one transaction (the request's). Files are written before it commits.
@@ -160,7 +166,7 @@ async def accept_complaint(
             await session.flush()
             existing = None
         if existing is not None:
-            return _replay(existing, body_sha256)
+            return replay(existing, body_sha256)
         try:
             async with session.begin_nested():
                 key_row = await repo.insert_idempotency_key(
@@ -178,44 +184,60 @@ async def accept_complaint(
                     "a request with this Idempotency-Key is in progress; retry",
                     code="idempotency_key_in_progress",
                 ) from None
-            return _replay(existing, body_sha256)
+            return replay(existing, body_sha256)
 
+    case = await create_case(
+        session, new_case(complaint, client_app, now), client_actor(client_app)
+    )
+    rows = await store_attachments(settings, complaint)
+    if rows:
+        await repo.insert_attachments(session, [{**row, "case_id": case.id} for row in rows])
+    body = accepted_body(settings, case, len(complaint.attachments))
+    if key_row is not None:
+        key_row.status_code = 201
+        key_row.response = body
+        key_row.case_id = case.id
+        await session.flush()
+    log_accepted(case.id, client_app.id, len(complaint.attachments))
+    return Answer(201, body)
+
+
+def new_case(complaint: ComplaintIn, client_app: AppLike, now: datetime) -> NewCase:
+    """The case a pushed complaint opens (received now, by this app, on channel ``api``)."""
     reporter = complaint.reporter
     location = complaint.location
-    case = await create_case(
-        session,
-        NewCase(
+    return NewCase(
+        channel="api",
+        description=complaint.description,
+        title=complaint.title,
+        kind=complaint.kind,
+        category_code=complaint.category,
+        anonymous=complaint.anonymous,
+        confidential=complaint.confidential,
+        kecamatan_code=location.kecamatan if location else None,
+        desa=location.desa if location else None,
+        address=location.address if location else None,
+        lat=location.lat if location else None,
+        lon=location.lon if location else None,
+        occurred_at=complaint.occurred_at,
+        received_at=now,
+        external_ref=complaint.external_ref,
+        client_app_id=client_app.id,
+        reporter=ReporterInput(
             channel="api",
-            description=complaint.description,
-            title=complaint.title,
-            kind=complaint.kind,
-            category_code=complaint.category,
-            anonymous=complaint.anonymous,
-            confidential=complaint.confidential,
-            kecamatan_code=location.kecamatan if location else None,
-            desa=location.desa if location else None,
-            address=location.address if location else None,
-            lat=location.lat if location else None,
-            lon=location.lon if location else None,
-            occurred_at=complaint.occurred_at,
-            received_at=now,
-            external_ref=complaint.external_ref,
-            client_app_id=client_app.id,
-            reporter=ReporterInput(
-                channel="api",
-                name=reporter.name if reporter else None,
-                phone=reporter.phone_e164 if reporter else None,
-                phone_raw=reporter.phone if reporter else None,
-                email=reporter.email if reporter else None,
-                nik=reporter.nik if reporter else None,
-            ),
-            event_data={"client_app_id": client_app.id, "attachments": len(complaint.attachments)},
+            name=reporter.name if reporter else None,
+            phone=reporter.phone_e164 if reporter else None,
+            phone_raw=reporter.phone if reporter else None,
+            email=reporter.email if reporter else None,
+            nik=reporter.nik if reporter else None,
         ),
-        client_actor(client_app),
+        event_data={"client_app_id": client_app.id, "attachments": len(complaint.attachments)},
     )
-    await _store_attachments(session, settings, case, complaint)
 
-    accepted = ComplaintAccepted(
+
+def accepted_body(settings: Settings, case: Case | OpenedCase, attachments: int) -> dict[str, Any]:
+    """The 201 body (also what a repeated Idempotency-Key answers)."""
+    return ComplaintAccepted(
         tracking_id=case.tracking_id,
         status=case.status,
         status_url=status_url(settings, case.tracking_id),
@@ -226,25 +248,18 @@ async def accept_complaint(
         anonymous=case.anonymous,
         confidential=case.confidential,
         external_ref=case.external_ref,
-        attachments=len(complaint.attachments),
-    )
-    body = accepted.model_dump(mode="json")
-    if key_row is not None:
-        key_row.status_code = 201
-        key_row.response = body
-        key_row.case_id = case.id
-        await session.flush()
+        attachments=attachments,
+    ).model_dump(mode="json")
+
+
+def log_accepted(case_id: int, client_app_id: int, attachments: int) -> None:
     log.info(
-        "complaint_accepted",
-        case_id=case.id,
-        client_app_id=client_app.id,
-        attachments=len(complaint.attachments),
+        "complaint_accepted", case_id=case_id, client_app_id=client_app_id, attachments=attachments
     )
-    return Answer(201, body)
 
 
 async def _open_write_transaction(
-    session: AsyncSession, client_app: ClientApp, now: datetime
+    session: AsyncSession, client_app: AppLike, now: datetime
 ) -> None:
     """On SQLite, start the real transaction with a write BEFORE any savepoint.
 
@@ -260,7 +275,8 @@ async def _open_write_transaction(
         )
 
 
-def _replay(row: Any, body_sha256: str) -> Answer:
+def replay(row: Any, body_sha256: str) -> Answer:
+    """The first answer again, if the body is the same; 409 if the key came with another body."""
     if row.body_sha256 != body_sha256:
         raise Conflict(
             "this Idempotency-Key was already used with another body", code="idempotency_key_reused"
@@ -268,36 +284,36 @@ def _replay(row: Any, body_sha256: str) -> Answer:
     return Answer(row.status_code, dict(row.response), replayed=True)
 
 
-async def _store_attachments(
-    session: AsyncSession, settings: Settings, case: Case, complaint: ComplaintIn
-) -> None:
-    """Files go to disk (durably) before the commit; URLs are kept as references, never fetched."""
+async def store_attachments(settings: Settings, complaint: ComplaintIn) -> list[dict[str, Any]]:
+    """Write the files durably (before any commit) and return their rows, less ``case_id``.
+    URLs are kept as references, never fetched. Storing is content-addressed, so storing
+    the same file twice (a retry, a fallback) keeps one copy."""
     if not complaint.attachments:
-        return
+        return []
     store = AttachmentStore(settings.data_dir)
+    rows: list[dict[str, Any]] = []
     for item in complaint.attachments:
+        row = {
+            "filename": item.safe_filename,
+            "content_type": item.detected_type,
+            "size_bytes": None,
+            "sha256": None,
+            "storage_key": None,
+            "url": None,
+        }
         if item.data is not None:
             stored = await store.put(item.data)
-            session.add(
-                Attachment(
-                    case_id=case.id,
-                    filename=item.safe_filename,
-                    content_type=item.detected_type,
-                    size_bytes=stored.size_bytes,
-                    sha256=stored.sha256,
-                    storage_key=stored.storage_key,
-                )
+            row.update(
+                size_bytes=stored.size_bytes, sha256=stored.sha256, storage_key=stored.storage_key
             )
         else:
-            session.add(
-                Attachment(
-                    case_id=case.id,
-                    filename=display_filename(item.filename) if item.filename else "tautan",
-                    content_type=(item.content_type or None),
-                    url=item.url,
-                )
+            row.update(
+                filename=display_filename(item.filename) if item.filename else "tautan",
+                content_type=item.content_type or None,
+                url=item.url,
             )
-    await session.flush()
+        rows.append(row)
+    return rows
 
 
 # -- reading ---------------------------------------------------------------------------------------

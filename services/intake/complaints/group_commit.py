@@ -1,0 +1,264 @@
+"""Group commit for the push API: the complaints of concurrent requests share one transaction.
+
+Why: every transaction costs a durable commit (an fsync) and every statement a round trip;
+one transaction per complaint holds a worker to a few hundred complaints a second. Here
+each request stores its files, then hands its complaint to the process's single writer and
+waits. The writer takes every complaint that arrived while its previous transaction was
+committing and writes them all with one multi-row INSERT per table and one COMMIT, then
+answers each request. A 2xx still means the complaint is on disk (``synchronous_commit``
+untouched); on an idle server a complaint waits for nobody.
+
+Each complaint's outcome is its own: an unknown category refuses that complaint only, a
+repeated Idempotency-Key answers its first answer. If the grouped transaction fails before
+its commit (a concurrent duplicate key in another process, a tracking-id collision), it is
+rolled back and every complaint in it is written alone by
+:func:`service.accept_complaint`, so one complaint never sinks another. If the COMMIT
+itself fails, nobody knows whether it landed: every request gets the error and clients
+retry with their Idempotency-Key, as they would after any failed commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.complaints import repository as repo
+from services.intake.complaints import service
+from services.intake.complaints.schemas import ComplaintIn
+from shared.auth import ClientAppRef
+from shared.cases.service import OpenedCase, create_cases
+from shared.config import Settings
+from shared.db import Database
+from shared.errors import Unauthorized
+from shared.events import WorkerContext
+from shared.models import utcnow
+
+log = structlog.get_logger("simpul.intake.group_commit")
+
+RESOURCE = "intake_group_writer"
+
+
+@dataclass(eq=False)
+class Submission:
+    """One request's complaint, waiting for the writer."""
+
+    client_app: ClientAppRef
+    complaint: ComplaintIn
+    body_sha256: str
+    idempotency_key: str | None
+    #: Attachment rows (files already stored), without ``case_id``.
+    attachments: list[dict[str, Any]]
+    future: asyncio.Future[service.Answer] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def settle(self, outcome: service.Answer | BaseException) -> None:
+        """Answer the waiting request (unless it went away: its complaint stays written)."""
+        if self.future.done():
+            return
+        if isinstance(outcome, BaseException):
+            self.future.set_exception(outcome)
+        else:
+            self.future.set_result(outcome)
+
+
+#: The writer puts a submission back for its next transaction (same key twice in one group).
+AGAIN = object()
+#: Queued by :meth:`GroupWriter.close`: stop once everything before it is written.
+_STOP: Any = object()
+
+
+class GroupWriter:
+    """The process's one writer of pushed complaints (see the module docstring)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db, self._settings = db, settings
+        self._max = settings.intake_group_max
+        self._queue: asyncio.Queue[Submission] = asyncio.Queue()  # and _STOP at the end
+        self._task: asyncio.Task[None] | None = None
+        self.transactions = 0  # grouped transactions committed (for tests and metrics)
+
+    async def submit(self, submission: Submission) -> service.Answer:
+        if self._task is None or self._task.done():
+            # A fresh context: the writer must not log under the first request's id.
+            self._task = asyncio.create_task(
+                self._run(), name="intake-group-writer", context=contextvars.Context()
+            )
+        self._queue.put_nowait(submission)
+        return await submission.future
+
+    async def close(self) -> None:
+        """Write what is queued, then stop (the server has stopped taking requests)."""
+        if self._task is None or self._task.done():
+            return
+        self._queue.put_nowait(_STOP)
+        await self._task
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            if first is _STOP:
+                if self._queue.empty():
+                    return
+                self._queue.put_nowait(_STOP)  # put back behind what is still queued
+                continue
+            group = [first]
+            stop = False
+            while len(group) < self._max and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is _STOP:
+                    stop = True
+                    continue
+                group.append(item)
+            try:
+                await self._write(group)
+            except Exception as exc:  # noqa: BLE001 - the writer must outlive any one group
+                log.exception("group_write_failed", complaints=len(group))
+                for submission in group:
+                    submission.settle(exc)
+            if stop:
+                self._queue.put_nowait(_STOP)
+
+    async def _write(self, group: list[Submission]) -> None:
+        async with self._db.sessionmaker() as session:
+            try:
+                outcomes, accepted = await write_group(session, self._settings, group)
+            except Exception:  # noqa: BLE001 - any failure before COMMIT: one by one
+                await session.rollback()
+                log.warning("group_write_fell_back", complaints=len(group), exc_info=True)
+                await self._write_one_by_one(group)
+                return
+            try:
+                await session.commit()
+            except BaseException as exc:
+                await session.rollback()
+                for submission in group:
+                    submission.settle(exc)
+                raise
+        self.transactions += 1
+        for case_id, client_app_id, attachments in accepted:
+            service.log_accepted(case_id, client_app_id, attachments)
+        for submission, outcome in zip(group, outcomes, strict=True):
+            if outcome is AGAIN:
+                self._queue.put_nowait(submission)
+            else:
+                submission.settle(outcome)
+
+    async def _write_one_by_one(self, group: list[Submission]) -> None:
+        for submission in group:
+            try:
+                async with self._db.session() as session:
+                    answer = await service.accept_complaint(
+                        session,
+                        settings=self._settings,
+                        client_app=submission.client_app,
+                        complaint=submission.complaint,
+                        body_sha256=submission.body_sha256,
+                        idempotency_key=submission.idempotency_key,
+                    )
+            except Exception as exc:  # noqa: BLE001 - that request's own error answer
+                submission.settle(exc)
+            else:
+                submission.settle(answer)
+
+
+async def write_group(
+    session: AsyncSession, settings: Settings, group: list[Submission]
+) -> tuple[list[service.Answer | BaseException | object], list[tuple[int, int, int]]]:
+    """Write a group in the session's transaction (not committed). Returns one outcome per
+    submission — its answer, its own error, or :data:`AGAIN` — and what to log once the
+    transaction commits: (case id, app id, attachments) per opened case."""
+    now = utcnow()
+    outcomes: list[service.Answer | BaseException | object | None] = [None] * len(group)
+
+    # The key each request came with must still be its app's, and the app active.
+    keys = await repo.app_keys(session, {s.client_app.id for s in group})
+    for i, s in enumerate(group):
+        if keys.get(s.client_app.id) != s.client_app.key_hash:
+            outcomes[i] = Unauthorized("invalid API key", code="invalid_api_key")
+
+    # Idempotency: a key seen before answers its first answer; a key twice in this group
+    # waits for the next group, where it finds the first one's row.
+    keyed = {
+        (s.client_app.id, s.idempotency_key): i
+        for i, s in reversed(list(enumerate(group)))
+        if s.idempotency_key is not None and outcomes[i] is None
+    }
+    for i, s in enumerate(group):
+        pair = (s.client_app.id, s.idempotency_key)
+        if s.idempotency_key is not None and outcomes[i] is None and keyed[pair] != i:
+            outcomes[i] = AGAIN
+    if keyed:
+        existing = await repo.find_idempotency_keys(session, set(keyed))
+        expired = [
+            r.id for r in existing.values() if r.created_at < now - service.IDEMPOTENCY_WINDOW
+        ]
+        if expired:
+            await repo.delete_idempotency_keys(session, expired)
+        for pair, row in existing.items():
+            if row.id not in expired:
+                i = keyed[pair]
+                try:
+                    outcomes[i] = service.replay(row, group[i].body_sha256)
+                except Exception as exc:  # noqa: BLE001 - the 409 is that request's answer
+                    outcomes[i] = exc
+
+    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    opened = await create_cases(
+        session,
+        [
+            (
+                service.new_case(group[i].complaint, group[i].client_app, now),
+                service.client_actor(group[i].client_app),
+            )
+            for i in todo
+        ],
+    )
+    attachments: list[dict[str, Any]] = []
+    key_rows: list[dict[str, Any]] = []
+    accepted: list[tuple[int, int, int]] = []
+    for i, case in zip(todo, opened, strict=True):
+        s = group[i]
+        if not isinstance(case, OpenedCase):
+            outcomes[i] = case  # refused (e.g. an unknown category)
+            continue
+        attachments.extend({**row, "case_id": case.id} for row in s.attachments)
+        body = service.accepted_body(settings, case, len(s.complaint.attachments))
+        outcomes[i] = service.Answer(201, body)
+        if s.idempotency_key is not None:
+            key_rows.append(
+                {
+                    "client_app_id": s.client_app.id,
+                    "key": s.idempotency_key,
+                    "body_sha256": s.body_sha256,
+                    "status_code": 201,
+                    "response": body,
+                    "case_id": case.id,
+                    "created_at": now,
+                }
+            )
+        accepted.append((case.id, s.client_app.id, len(s.complaint.attachments)))
+    if attachments:
+        await repo.insert_attachments(session, attachments)
+    if key_rows:
+        await repo.insert_idempotency_keys(session, key_rows)
+    return outcomes, accepted  # type: ignore[return-value] - every slot is filled
+
+
+def writer_of(ctx: WorkerContext) -> GroupWriter:
+    """The process's writer (made on first use, so it runs on the serving event loop)."""
+    writer = ctx.resources.get(RESOURCE)
+    if writer is None:
+        writer = ctx.resources[RESOURCE] = GroupWriter(ctx.db, ctx.settings)
+    return writer
+
+
+async def close_group_writer(ctx: WorkerContext) -> None:
+    writer = ctx.resources.pop(RESOURCE, None)
+    if writer is not None:
+        await writer.close()
