@@ -30,15 +30,15 @@ newer than the newest applied one is skipped (and starts are keyed by the starti
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import structlog
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import SYSTEM
 from shared.calendar import WorkingCalendar
 from shared.config import Settings
-from shared.events import emit
 from shared.lifecycle import TRANSITIONS, Action, Role, Status, TransitionRefused, check
 from shared.models import Case, Event, utcnow
 from shared.models.sla import SlaClock
@@ -338,35 +338,53 @@ async def reschedule_around(
 # -- lifecycle actions taken by the sweeper --------------------------------------------------------
 
 
-async def system_action(
+def _system_sources(action: Action, reason: str) -> list[str]:
+    """The statuses from which SYSTEM may take ``action`` (the lifecycle table decides);
+    archiving is the missing-data clock's alone, so only a case still awaiting info."""
+    sources = []
+    for status in Status:
+        try:
+            check(status, action, Role.SYSTEM, reason)
+        except TransitionRefused:
+            continue
+        if action == Action.ARCHIVE and status != Status.AWAITING_INFO:
+            continue
+        sources.append(status.value)
+    return sources
+
+
+async def system_actions(
     session: AsyncSession,
-    case_id: int,
+    case_ids: Collection[int],
     action: Action,
     *,
     reason: str,
-    data: dict[str, Any],
     at: dt.datetime,
-) -> Event | None:
-    """Apply ``action`` as SYSTEM (archive an incomplete case, close a silent one) and write its
-    event; None when the case has moved on (the transition no longer applies)."""
-    case = await session.get(Case, case_id, populate_existing=True)
-    if case is None:
-        return None
-    try:
-        check(case.status, action, Role.SYSTEM, reason)
-    except TransitionRefused:
-        return None
-    if action == Action.ARCHIVE and case.status != Status.AWAITING_INFO:
-        return None  # only the missing-data clock archives, and only a case still waiting
+) -> set[int]:
+    """Apply ``action`` as SYSTEM to many cases (archive incomplete ones, close silent ones)
+    with one conditional UPDATE; returns the ids of the cases it moved. A case that has moved
+    on (the transition no longer applies) is left alone. The status test runs in the UPDATE
+    itself, so a concurrent change is never overwritten, and ``version`` is bumped as the
+    ORM would, so a writer holding the old version gets its usual conflict. The caller
+    writes the events."""
+    if not case_ids:
+        return set()
     rule = TRANSITIONS[action]
-    case.status = str(rule.target)
-    case.status_changed_at = at
+    values: dict[str, Any] = {
+        "status": str(rule.target),
+        "status_changed_at": at,
+        "updated_at": utcnow(),
+        "version": Case.version + 1,
+    }
     if action == Action.ARCHIVE:
-        case.archived_at, case.archive_reason = at, reason
+        values.update(archived_at=at, archive_reason=reason)
     elif action == Action.CLOSE:
-        case.closed_at = at
-    case.updated_at = utcnow()
-    await session.flush()
-    return await emit(
-        session, rule.event, SYSTEM, case_id=case_id, reason=reason, data=data, occurred_at=at
+        values["closed_at"] = at
+    stmt = (
+        update(Case)
+        .where(Case.id.in_(case_ids), Case.status.in_(_system_sources(action, reason)))
+        .values(**values)
+        .returning(Case.id)
+        .execution_options(synchronize_session=False)
     )
+    return set((await session.scalars(stmt)).all())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -24,7 +25,7 @@ from services.sla.calendar.service import current_calendar
 from services.sla.escalation.service import Escalation, queue_escalations
 from shared.auth import SYSTEM
 from shared.events import Consumer, NewEvent, PeriodicJob, WorkerContext, emit_many
-from shared.lifecycle import Action
+from shared.lifecycle import TRANSITIONS, Action
 from shared.models import Case, Event, Opd, utcnow
 from shared.models.sla import SlaClock
 
@@ -32,10 +33,11 @@ from .rules import (
     ARCHIVE_REASON_INCOMPLETE,
     CLOSE_REASON_SILENCE,
     ESCALATING,
+    EXPIRING,
     ClockKind,
     ClockState,
 )
-from .service import apply_case_event, system_action
+from .service import apply_case_event, system_actions
 
 log = structlog.get_logger("simpul.sla")
 
@@ -206,84 +208,136 @@ async def _breach_batch(ctx: WorkerContext, now: dt.datetime, limit: int) -> int
     return len(rows)
 
 
-async def _expire_one(ctx: WorkerContext, clock_id: int, kind: str, now: dt.datetime) -> str | None:
-    """Claim one expired reporter-side clock and take its lifecycle action, in one transaction."""
-    if kind == ClockKind.MISSING_INFO:
-        values = {"state": ClockState.BREACHED.value, "breached_at": now, "stopped_at": now}
-    else:
-        values = {"state": ClockState.MET.value, "stopped_at": now}
+@dataclass(frozen=True, slots=True)
+class _Expiry:
+    """What an expired reporter-side clock becomes and the lifecycle action that follows."""
+
+    clock_state: ClockState
+    action: Action
+    reason: str
+    reason_code: str
+    outcome: str  # the count when the case moved: archived | closed
+
+
+_EXPIRIES = {
+    ClockKind.MISSING_INFO: _Expiry(
+        ClockState.BREACHED, Action.ARCHIVE, ARCHIVE_REASON_INCOMPLETE, "incomplete", "archived"
+    ),
+    ClockKind.CLOSURE: _Expiry(
+        ClockState.MET, Action.CLOSE, CLOSE_REASON_SILENCE, "no_reporter_reply", "closed"
+    ),
+}
+
+
+async def _due_expired(
+    ctx: WorkerContext, kind: ClockKind, now: dt.datetime, limit: int, skip: set[int]
+) -> list[int]:
+    """Ids of up to ``limit`` expired clocks of ``kind``, oldest deadline first, leaving out
+    those that failed earlier in this sweep (read only: the claim re-checks each row)."""
     stmt = (
-        update(SlaClock)
+        select(SlaClock.id)
         .where(
-            SlaClock.id == clock_id,
             SlaClock.state == ClockState.RUNNING,
             SlaClock.deadline_at < now,
+            SlaClock.kind == kind.value,
         )
-        .values(updated_at=utcnow(), **values)
-        .returning(SlaClock.case_id, SlaClock.deadline_at)
-        .execution_options(synchronize_session=False)
+        .order_by(SlaClock.deadline_at)
+        .limit(limit)
+    )
+    if skip:
+        stmt = stmt.where(SlaClock.id.not_in(skip))
+    async with ctx.db.session() as session:
+        return list((await session.scalars(stmt)).all())
+
+
+async def _expire_clocks(
+    ctx: WorkerContext, kind: ClockKind, now: dt.datetime, clock_ids: list[int]
+) -> list[str]:
+    """In one transaction: claim those of ``clock_ids`` still running and expired (skipping
+    rows another sweeper holds), archive or close their cases with one conditional UPDATE,
+    and write the events with one ``emit_many``. A case that moved on only has its clock
+    stopped (``expired``). Returns one outcome per clock claimed here."""
+    expiry = _EXPIRIES[kind]
+    values = {"state": expiry.clock_state.value, "stopped_at": now, "updated_at": utcnow()}
+    if expiry.clock_state == ClockState.BREACHED:
+        values["breached_at"] = now
+    due = select(SlaClock.id).where(
+        SlaClock.id.in_(clock_ids),
+        SlaClock.state == ClockState.RUNNING,
+        SlaClock.deadline_at < now,
+        SlaClock.kind == kind.value,
     )
     async with ctx.db.session() as session:
-        row = (await session.execute(stmt)).first()
-        if row is None:
-            return None  # another sweeper took it, or the case moved on
-        data = {
-            "clock": kind,
-            "clock_id": clock_id,
-            "deadline_at": row.deadline_at.isoformat(),
-            "by": "sla",
-        }
-        if kind == ClockKind.MISSING_INFO:
-            event = await system_action(
-                session,
-                row.case_id,
-                Action.ARCHIVE,
-                reason=ARCHIVE_REASON_INCOMPLETE,
-                data={**data, "reason_code": "incomplete"},
-                at=now,
-            )
-            return "archived" if event else "expired"
-        event = await system_action(
-            session,
-            row.case_id,
-            Action.CLOSE,
-            reason=CLOSE_REASON_SILENCE,
-            data={**data, "reason_code": "no_reporter_reply"},
-            at=now,
+        rows = (await session.execute(_claim(ctx, due, values, SlaClock.deadline_at < now))).all()
+        if not rows:
+            return []
+        moved = await system_actions(
+            session, {row.case_id for row in rows}, expiry.action, reason=expiry.reason, at=now
         )
-        return "closed" if event else "expired"
+        events, outcomes = [], []
+        for row in rows:
+            if row.case_id not in moved:
+                outcomes.append("expired")
+                continue
+            moved.discard(row.case_id)  # one event per case, as one clock at a time would
+            outcomes.append(expiry.outcome)
+            events.append(_expiry_event(expiry, row, kind, now))
+        await emit_many(session, events)
+    return outcomes
+
+
+def _expiry_event(expiry: _Expiry, row: Any, kind: ClockKind, now: dt.datetime) -> NewEvent:
+    """``case.archived``/``case.closed`` as SYSTEM, saying which clock ran out."""
+    data = {
+        "clock": kind.value,
+        "clock_id": row.id,
+        "deadline_at": row.deadline_at.isoformat(),
+        "by": "sla",
+        "reason_code": expiry.reason_code,
+    }
+    return NewEvent(
+        TRANSITIONS[expiry.action].event,
+        SYSTEM,
+        case_id=row.case_id,
+        reason=expiry.reason,
+        data=data,
+        occurred_at=now,
+    )
+
+
+async def _expire_one_by_one(
+    ctx: WorkerContext, kind: ClockKind, now: dt.datetime, clock_ids: list[int], failed: set[int]
+) -> list[str]:
+    """After a failed batch: each clock in its own transaction, so one bad case cannot stop
+    the others; a clock that fails again is left running (retried next sweep)."""
+    outcomes: list[str] = []
+    for clock_id in clock_ids:
+        try:
+            outcomes += await _expire_clocks(ctx, kind, now, [clock_id])
+        except Exception as exc:  # noqa: BLE001 - one bad case must not stop the others
+            log.warning("sla_expiry_failed", clock_id=clock_id, error_type=type(exc).__name__)
+            failed.add(clock_id)
+    return outcomes
 
 
 async def _expire(ctx: WorkerContext, now: dt.datetime, limit: int, counts: dict[str, int]) -> None:
+    """Archive cases whose data never came and close silent resolved ones, a batch at a time."""
     failed: set[int] = set()
-    while True:
-        async with ctx.db.session() as session:
-            due = (
-                await session.execute(
-                    select(SlaClock.id, SlaClock.kind)
-                    .where(
-                        SlaClock.state == ClockState.RUNNING,
-                        SlaClock.deadline_at < now,
-                        SlaClock.kind.in_([ClockKind.MISSING_INFO.value, ClockKind.CLOSURE.value]),
-                    )
-                    .order_by(SlaClock.deadline_at)
-                    .limit(limit + len(failed))
-                )
-            ).all()
-        todo = [(cid, kind) for cid, kind in due if cid not in failed]
-        if not todo:
-            return
-        for clock_id, kind in todo:
+    for kind in EXPIRING:
+        while True:
+            due = await _due_expired(ctx, kind, now, limit, failed)
+            if not due:
+                break
             try:
-                outcome = await _expire_one(ctx, clock_id, kind, now)
-            except Exception as exc:  # noqa: BLE001 - one bad case must not stop the others
-                log.warning("sla_expiry_failed", clock_id=clock_id, error_type=type(exc).__name__)
-                failed.add(clock_id)
-                continue
-            if outcome:
+                outcomes = await _expire_clocks(ctx, kind, now, due)
+            except Exception:  # noqa: BLE001 - retried clock by clock just below
+                outcomes = await _expire_one_by_one(ctx, kind, now, due, failed)
+            for outcome in outcomes:
                 counts[outcome] += 1
-        if len(todo) < limit:
-            return
+            if len(due) < limit:
+                break
+            if not outcomes and failed.isdisjoint(due):
+                break  # another sweeper holds them all and will finish them
 
 
 async def sweep(
