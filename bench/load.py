@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,10 +62,23 @@ class Throughput:
 
 
 def _lua(api_key: str) -> str:
+    """The wrk script: the complaint, and a fresh ``Idempotency-Key`` per request, as a
+    careful local app sends (unique per run, per wrk thread, per request)."""
     body = json.dumps(BODY, ensure_ascii=False)
     headers = {"Content-Type": "application/json", "X-API-Key": api_key}
     lines = ["wrk.method = 'POST'", f"wrk.body = [==[{body}]==]"]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    lines += [
+        f'local prefix = "bench-{uuid.uuid4().hex[:12]}-"',
+        "local made = 0",
+        'function setup(thread) made = made + 1; thread:set("tid", made) end',
+        "local n = 0",
+        "function request()",
+        "  n = n + 1",
+        '  wrk.headers["Idempotency-Key"] = prefix .. tid .. "-" .. n',
+        "  return wrk.format()",
+        "end",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -223,10 +237,11 @@ async def _open_loop(port: int, api_key: str, rate: float, seconds: float) -> Op
     errors = 0
     lag = 0.0
     body = json.dumps(BODY).encode()
-    request = (
+    head = (
         f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-API-Key: {api_key}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    ).encode()
+    prefix = f"bench-open-{uuid.uuid4().hex[:12]}-"
     idle: list[_Conn] = [await _Conn.open(port) for _ in range(16)]  # opened before the clock
     opened = list(idle)
 
@@ -238,8 +253,9 @@ async def _open_loop(port: int, api_key: str, rate: float, seconds: float) -> Op
             conn.close()  # the server closed it (keep-alive timeout): not an error of the run
         return None
 
-    async def send(scheduled: float) -> None:
+    async def send(scheduled: float, i: int) -> None:
         nonlocal errors
+        request = head + f"Idempotency-Key: {prefix}{i}\r\n\r\n".encode() + body
         conn = idle_conn()
         try:
             if conn is None:
@@ -265,7 +281,7 @@ async def _open_loop(port: int, api_key: str, rate: float, seconds: float) -> Op
             await asyncio.sleep(delay)
         else:
             lag = max(lag, -delay)
-        tasks.append(asyncio.create_task(send(scheduled)))
+        tasks.append(asyncio.create_task(send(scheduled, i)))
     await asyncio.gather(*tasks)
     wall = time.perf_counter() - start
     cpu = time.process_time() - cpu0

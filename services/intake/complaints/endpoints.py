@@ -82,7 +82,8 @@ async def push_complaint(
     (same status and body, header ``Idempotent-Replayed: true``); the same key with another
     body is ``409 idempotency_key_reused``. Answers once the case is committed."""
     key = _idempotency_key(idempotency_key)
-    body_sha256 = service.body_fingerprint(await request.body())
+    # Only a keyed request is ever compared with another (same key, same body?).
+    body_sha256 = service.body_fingerprint(await request.body()) if key is not None else ""
     ctx = request.app.state.ctx
     if settings.intake_group_commit:
         attachments = await service.store_attachments(settings, complaint)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.complaints import repository as repo
@@ -41,6 +42,11 @@ from shared.models import utcnow
 log = structlog.get_logger("simpul.intake.group_commit")
 
 RESOURCE = "intake_group_writer"
+GROUP_SIZE = Histogram(
+    "simpul_intake_group_size",
+    "Complaints written per grouped intake transaction",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
 
 
 @dataclass(eq=False)
@@ -141,6 +147,7 @@ class GroupWriter:
                     submission.settle(exc)
                 raise
         self.transactions += 1
+        GROUP_SIZE.observe(len(group))
         for case_id, client_app_id, attachments in accepted:
             service.log_accepted(case_id, client_app_id, attachments)
         for submission, outcome in zip(group, outcomes, strict=True):
