@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Opd, OutboundMessage, utcnow
+from shared.models import Opd, utcnow
+
+from . import repository
 
 #: Where staff messages go until an adapter is configured (the sender logs them).
 ESCALATION_CHANNEL = "log"
@@ -129,23 +129,12 @@ def escalation_rows(escalation: Escalation, now: dt.datetime) -> list[dict[str, 
 
 
 async def queue_escalations(session: AsyncSession, escalations: Sequence[Escalation]) -> int:
-    """Queue the messages of many escalations with multi-row inserts (a sweep's batch: one
-    statement instead of one per message). ``ON CONFLICT (dedup_key) DO NOTHING`` as in
-    notify's ``queue_message``: a repeated event adds nothing. Returns how many were queued.
-    """
+    """Queue the messages of many escalations in one statement (a sweep's batch), not one
+    per message; a repeated event adds nothing. Returns how many were queued."""
     now = utcnow()
-    rows = [row for e in escalations for row in escalation_rows(e, now)]
-    if not rows:
-        return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = OutboundMessage.__table__
-    stmt = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(table.c.id)  # RETURNING makes SQLAlchemy write multi-row VALUES pages
+    return await repository.insert_messages(
+        session, [row for e in escalations for row in escalation_rows(e, now)]
     )
-    result = await session.execute(stmt, rows)
-    return len(result.all())
 
 
 async def queue_escalation(
