@@ -305,6 +305,7 @@ async def test_one_failing_case_does_not_stop_the_batch(app, db, drain, monkeypa
     (bad_clock,) = await clocks(db, bad, "closure")
     failures = [entry for entry in logs if entry["event"] == "sla_expiry_failed"]
     assert [(f["clock_id"], f["error_type"]) for f in failures] == [(bad_clock.id, "RuntimeError")]
+    assert any(entry["event"] == "sla_expiry_batch_failed" for entry in logs)
     assert bad_clock.state == "running" and (await case_row(db, bad)).status == "resolved"
     await check_expired(db, [c for c in closed if c != bad], archived)
 

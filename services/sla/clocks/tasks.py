@@ -8,6 +8,12 @@ messages for the returned rows are written in the same transaction. Due rows are
 range scans on partial indexes over running clocks only, in batches. A deadline is the last
 second of its day (23:59:59 local): a clock breaches strictly after it; a warning likewise
 fires once its moment has passed.
+
+Deadlines fall at midnight, so thousands of clocks come due in the same sweep. A batch is
+therefore written with a constant number of statements, whatever its size: the events and
+their deliveries with ``emit_many``, the escalation messages with one insert; expired
+reporter-side clocks move their cases with one conditional UPDATE (and are retried one by
+one if a batch fails, so one bad case cannot hold up the others).
 """
 
 from __future__ import annotations
@@ -330,7 +336,10 @@ async def _expire(ctx: WorkerContext, now: dt.datetime, limit: int, counts: dict
                 break
             try:
                 outcomes = await _expire_clocks(ctx, kind, now, due)
-            except Exception:  # noqa: BLE001 - retried clock by clock just below
+            except Exception as exc:  # noqa: BLE001 - retried clock by clock just below
+                log.warning(
+                    "sla_expiry_batch_failed", clocks=len(due), error_type=type(exc).__name__
+                )
                 outcomes = await _expire_one_by_one(ctx, kind, now, due, failed)
             for outcome in outcomes:
                 counts[outcome] += 1
