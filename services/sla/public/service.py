@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sla.reports import repository
 from services.sla.reports.repository import CONFIDENTIAL_KEY, GroupFigures
-from services.sla.reports.service import ReportPeriod, prepare
+from services.sla.reports.service import ReportPeriod, figures, prepare
 from shared.auth import SYSTEM
 from shared.calendar import WorkingCalendar
 from shared.db import Database
@@ -155,8 +155,8 @@ async def public_stats(
     utc = period.as_utc(calendar)
 
     async def groups(group_by: str | None) -> dict:
-        return await repository.counts(
-            session, utc, SYSTEM, group_by, offset, mask_confidential=True
+        return await figures(
+            session, db, calendar, SYSTEM, period, group_by, offset, mask_confidential=True
         )
 
     total = (await groups(None)).get("all") or GroupFigures(key="all")

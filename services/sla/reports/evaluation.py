@@ -227,11 +227,10 @@ async def public_snapshot(
     ev = await evaluation(session, db, calendar, SYSTEM, year, semester)
     period = semester_period(year, semester)
     offset = await service.prepare(db, calendar, period)
-    utc = period.as_utc(calendar)
 
     async def masked(group_by: str, suppress: bool) -> list[dict[str, Any]]:
-        groups = await repository.counts(
-            session, utc, SYSTEM, group_by, offset, mask_confidential=True
+        groups = await service.figures(
+            session, db, calendar, SYSTEM, period, group_by, offset, mask_confidential=True
         )
         names = await repository.reference_names(session, group_by)
         return [

@@ -1,21 +1,25 @@
 """Every query of the performance reports: aggregates over cases and SLA clocks, in SQL.
 
-Access is decided once, in :func:`readable_cases`: an OPD's pejabat penghubung sees only its
-OPD's cases; Admin Instansi and viewers see all. Every figure starts from it.
+Access is decided once, in :func:`opd_scope` / :func:`readable_cases`: an OPD's pejabat
+penghubung sees only its OPD's cases; Admin Instansi and viewers see all. Every figure starts
+from it (the figure cache applies the same scope to its rows).
 
-Sums and counts come back as integers and averages/medians are divided in Python, so the
-figures are identical on SQLite and PostgreSQL (no backend-specific float rounding, no
-``percentile_cont``): the median is taken with ``ROW_NUMBER``/``COUNT`` windows, which both
-backends have.
+One pass over the period's cases gives every figure (:func:`tally`): rows per group *and* per
+pair of working-day durations (first response, resolution), with integer counts and sums.
+Averages are divided and medians read off the duration histograms in Python, so the figures
+are identical on SQLite and PostgreSQL (no backend-specific float rounding, no
+``percentile_cont``), and a total or a merge of cached and live rows is exact: histograms add.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +33,19 @@ from .workdays import local_date, local_month, working_day_alias
 GROUPS = ("opd", "category", "channel", "kecamatan", "month")
 #: Statuses that end a case without a resolution of the pemda's own (not "not yet resolved").
 ENDED_UNRESOLVED = (Status.ARCHIVED.value, Status.FORWARDED_NATIONAL.value)
+#: The additive figures of a tally row, in the order :func:`tally_select` returns them after
+#: its keys and the two durations.
+COUNTS = (
+    "received",
+    "not_responded",
+    "resolved",
+    "unresolved",
+    "ended_unresolved",
+    "rating_sum",
+    "rating_count",
+    "within_deadline",
+    "breaches",
+)
 
 
 @dataclass
@@ -37,6 +54,27 @@ class Period:
 
     start: dt.datetime
     end: dt.datetime
+
+    @classmethod
+    def of_days(cls, first_day: dt.date, last_day: dt.date, tz: dt.tzinfo) -> Period:
+        """Local midnight of ``first_day`` to local midnight after ``last_day``, in UTC."""
+        start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+        end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+        return cls(start.astimezone(dt.UTC), end.astimezone(dt.UTC))
+
+
+def median(histogram: Counter[int]) -> float | None:
+    """The middle value (or the two middle values' mean) of a histogram ``{value: count}``."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    wanted, found, seen = {(n + 1) // 2, (n + 2) // 2}, [], 0
+    for value in sorted(histogram):
+        before, seen = seen, seen + histogram[value]
+        found += [value for rank in sorted(wanted) if before < rank <= seen]
+        if len(found) == len(wanted):
+            break
+    return sum(found) / len(found)
 
 
 @dataclass
@@ -49,22 +87,88 @@ class GroupFigures:
     ended_unresolved: int = 0
     rating_sum: int = 0
     rating_count: int = 0
-    response_sum: int = 0
-    response_count: int = 0
-    resolution_sum: int = 0
-    resolution_count: int = 0
-    response_median: float | None = None
-    resolution_median: float | None = None
     within_deadline: int = 0
     breaches: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Working days from receipt to first response / to resolution: ``{days: cases}``.
+    response_days: Counter[int] = field(default_factory=Counter)
+    resolution_days: Counter[int] = field(default_factory=Counter)
+
+    def add(
+        self, response_wd: int | None, resolution_wd: int | None, counts: Sequence[Any]
+    ) -> None:
+        """Fold in one tally row: ``counts`` in :data:`COUNTS` order, for ``received`` cases
+        that all took ``response_wd`` / ``resolution_wd`` working days (None: not yet)."""
+        for name, value in zip(COUNTS, counts, strict=True):
+            setattr(self, name, getattr(self, name) + int(value or 0))
+        cases = int(counts[0])
+        if response_wd is not None:
+            self.response_days[int(response_wd)] += cases
+        if resolution_wd is not None:
+            self.resolution_days[int(resolution_wd)] += cases
+
+    def merge(self, other: GroupFigures) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.response_days.update(other.response_days)
+        self.resolution_days.update(other.resolution_days)
+
+    @property
+    def response_count(self) -> int:
+        return sum(self.response_days.values())
+
+    @property
+    def response_sum(self) -> int:
+        return sum(days * n for days, n in self.response_days.items())
+
+    @property
+    def resolution_count(self) -> int:
+        return sum(self.resolution_days.values())
+
+    @property
+    def resolution_sum(self) -> int:
+        return sum(days * n for days, n in self.resolution_days.items())
+
+    @property
+    def response_median(self) -> float | None:
+        return median(self.response_days)
+
+    @property
+    def resolution_median(self) -> float | None:
+        return median(self.resolution_days)
+
+
+def fold(
+    rows: Iterable[Sequence[Any]], groups: dict[str | None, GroupFigures] | None = None
+) -> dict[str | None, GroupFigures]:
+    """Tally rows ``(key, response_wd, resolution_wd, *COUNTS)`` into figures per key."""
+    out = {} if groups is None else groups
+    for key, response_wd, resolution_wd, *counts in rows:
+        figures = out.get(key)
+        if figures is None:
+            figures = out[key] = GroupFigures(key=key)
+        figures.add(response_wd, resolution_wd, counts)
+    return out
+
+
+def total(groups: Iterable[GroupFigures], key: str | None = "all") -> GroupFigures:
+    """All groups together (every case is in exactly one group, so every figure adds up)."""
+    out = GroupFigures(key=key)
+    for figures in groups:
+        out.merge(figures)
+    return out
+
+
+def opd_scope(actor: Actor) -> tuple[bool, str | None]:
+    """``(True, code)`` for an actor limited to one OPD's cases; ``(False, None)`` otherwise."""
+    if actor.role == Role.OPD:
+        return True, actor.opd_code
+    return False, None
 
 
 def readable_cases(actor: Actor) -> list[ColumnElement[bool]]:
     """The conditions that limit ``cases`` to what ``actor`` may count."""
-    if actor.role == Role.OPD:
-        return [Case.opd_code == actor.opd_code]
-    return []
+    limited, code = opd_scope(actor)
+    return [Case.opd_code == code] if limited else []
 
 
 #: The group a rahasia case falls in on public pages when grouping would describe it.
@@ -94,25 +198,44 @@ def _case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
     return [Case.received_at >= period.start, Case.received_at < period.end, *readable_cases(actor)]
 
 
-async def counts(
-    session: AsyncSession,
-    period: Period,
-    actor: Actor,
-    group_by: str | None,
-    offset_minutes: int,
-    *,
-    mask_confidential: bool = False,
-) -> dict[str | None, GroupFigures]:
-    """Received, responded, resolved, ratings and duration sums per group."""
-    key = group_key(group_by, offset_minutes, mask_confidential).label("key")
-    resp_start, resp_end = working_day_alias(), working_day_alias()
-    res_end = working_day_alias()
-    response_wd = resp_end.ordinal - resp_start.ordinal
-    resolution_wd = res_end.ordinal - resp_start.ordinal
-    one, zero = literal(1), literal(0)
-    stmt = (
+def _clock_flags():  # noqa: ANN202 - a subquery
+    """Per case with any: whether a resolution clock was met, and how many clocks breached.
+    Only those clocks are read, so most running clocks cost nothing."""
+    met = and_(SlaClock.kind == "resolution", SlaClock.state == "met")
+    breached = SlaClock.breached_at.is_not(None)
+    return (
         select(
-            key,
+            SlaClock.case_id.label("case_id"),
+            func.max(case((met, 1), else_=0)).label("met"),
+            func.sum(case((breached, 1), else_=0)).label("breaches"),
+        )
+        .where(or_(met, breached))
+        .group_by(SlaClock.case_id)
+        .subquery("clock_flags")
+    )
+
+
+def tally_select(
+    keys: Sequence[ColumnElement], period: Period, actor: Actor, offset_minutes: int
+) -> Select:
+    """``(*keys, response_wd, resolution_wd, *COUNTS)`` per distinct keys and durations, over
+    the cases received in ``period`` that ``actor`` may count.
+
+    Durations join the working-day index (``idx(end's local date) - idx(receipt's)``); a case
+    not answered yet (or whose dates fall outside the index) has a None duration and is left
+    out of that duration's average and median, as it always was.
+    """
+    start, responded, resolved = working_day_alias(), working_day_alias(), working_day_alias()
+    response_wd = (responded.ordinal - start.ordinal).label("response_wd")
+    resolution_wd = (resolved.ordinal - start.ordinal).label("resolution_wd")
+    flags = _clock_flags()
+    one, zero = literal(1), literal(0)
+    labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+    return (
+        select(
+            *labelled,
+            response_wd,
+            resolution_wd,
             func.count(Case.id),
             func.sum(case((Case.first_response_at.is_(None), one), else_=zero)),
             func.sum(case((Case.resolved_at.is_not(None), one), else_=zero)),
@@ -130,94 +253,35 @@ async def counts(
             ),
             func.coalesce(func.sum(Case.rating), 0),
             func.count(Case.rating),
-            func.coalesce(func.sum(response_wd), 0),
-            func.count(response_wd),
-            func.coalesce(func.sum(resolution_wd), 0),
-            func.count(resolution_wd),
+            func.coalesce(func.sum(flags.c.met), 0),
+            func.coalesce(func.sum(flags.c.breaches), 0),
         )
         .select_from(Case)
-        .outerjoin(resp_start, resp_start.day == local_date(Case.received_at, offset_minutes))
-        .outerjoin(resp_end, resp_end.day == local_date(Case.first_response_at, offset_minutes))
-        .outerjoin(res_end, res_end.day == local_date(Case.resolved_at, offset_minutes))
+        .outerjoin(flags, flags.c.case_id == Case.id)
+        .outerjoin(start, start.day == local_date(Case.received_at, offset_minutes))
+        .outerjoin(responded, responded.day == local_date(Case.first_response_at, offset_minutes))
+        .outerjoin(resolved, resolved.day == local_date(Case.resolved_at, offset_minutes))
         .where(*_case_filter(period, actor))
-        .group_by(key)
+        .group_by(*labelled, response_wd, resolution_wd)
     )
-    out: dict[str | None, GroupFigures] = {}
-    for row in (await session.execute(stmt)).all():
-        out[row[0]] = GroupFigures(
-            key=row[0],
-            received=int(row[1]),
-            not_responded=int(row[2] or 0),
-            resolved=int(row[3] or 0),
-            unresolved=int(row[4] or 0),
-            ended_unresolved=int(row[5] or 0),
-            rating_sum=int(row[6]),
-            rating_count=int(row[7]),
-            response_sum=int(row[8]),
-            response_count=int(row[9]),
-            resolution_sum=int(row[10]),
-            resolution_count=int(row[11]),
-        )
-    return out
 
 
-async def medians(
+async def tally(
     session: AsyncSession,
     period: Period,
     actor: Actor,
     group_by: str | None,
     offset_minutes: int,
-    end: str,
-) -> dict[str | None, float]:
-    """The median working days from receipt to ``end`` (``first_response_at``/``resolved_at``)
-    per group: the middle row (or the two middle rows' mean) by ``ROW_NUMBER`` over the group."""
-    end_column = getattr(Case, end)
-    start_idx, end_idx = working_day_alias(), working_day_alias()
-    key = group_key(group_by, offset_minutes).label("key")
-    wd = (end_idx.ordinal - start_idx.ordinal).label("wd")
-    ranked = (
-        select(
-            key,
-            wd,
-            func.row_number().over(partition_by=key, order_by=wd).label("rn"),
-            func.count().over(partition_by=key).label("n"),
-        )
-        .select_from(Case)
-        .join(start_idx, start_idx.day == local_date(Case.received_at, offset_minutes))
-        .join(end_idx, end_idx.day == local_date(end_column, offset_minutes))
-        .where(*_case_filter(period, actor), end_column.is_not(None))
-        .subquery()
-    )
-    middle = (
-        select(ranked.c.key, func.sum(ranked.c.wd), func.count())
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
-        .group_by(ranked.c.key)
-    )
-    return {row[0]: int(row[1]) / int(row[2]) for row in (await session.execute(middle)).all()}
-
-
-async def clock_figures(
-    session: AsyncSession, period: Period, actor: Actor, group_by: str | None, offset_minutes: int
-) -> dict[str | None, tuple[int, int]]:
-    """Per group: cases whose resolution clock was met (resolved within the deadline), and
-    clocks breached (any kind), from the SLA clocks of the period's cases."""
-    key = group_key(group_by, offset_minutes).label("key")
-    one, zero = literal(1), literal(0)
-    met = and_(SlaClock.kind == "resolution", SlaClock.state == "met")
-    stmt = (
-        select(
-            key,
-            func.count(func.distinct(case((met, SlaClock.case_id), else_=None))),
-            func.sum(case((SlaClock.breached_at.is_not(None), one), else_=zero)),
-        )
-        .select_from(Case)
-        .join(SlaClock, SlaClock.case_id == Case.id)
-        .where(*_case_filter(period, actor))
-        .group_by(key)
-    )
-    return {
-        row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in (await session.execute(stmt)).all()
-    }
+    *,
+    mask_confidential: bool = False,
+) -> dict[str | None, GroupFigures]:
+    """Every figure per group (``group_by=None``: one group ``"all"``), in one pass."""
+    if group_by is None:
+        stmt = tally_select([], period, actor, offset_minutes)
+        return fold(("all", *row) for row in (await session.execute(stmt)).all())
+    key = group_key(group_by, offset_minutes, mask_confidential)
+    stmt = tally_select([key], period, actor, offset_minutes)
+    return fold((await session.execute(stmt)).all())
 
 
 async def reference_names(session: AsyncSession, group_by: str | None) -> dict[str, str]:

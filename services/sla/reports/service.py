@@ -22,7 +22,7 @@ from shared.db import Database
 from shared.errors import Unprocessable
 from shared.models import utcnow
 
-from . import repository
+from . import cache, repository
 from .repository import GROUPS, GroupFigures, Period
 from .workdays import ensure_index, utc_offset_minutes
 
@@ -57,13 +57,7 @@ class ReportPeriod:
 
     def as_utc(self, calendar: WorkingCalendar) -> Period:
         """Local midnight of the first day to local midnight after the last day, in UTC."""
-        start = dt.datetime.combine(self.first_day, dt.time(0), tzinfo=calendar.tz).astimezone(
-            dt.UTC
-        )
-        end = dt.datetime.combine(
-            self.last_day + dt.timedelta(days=1), dt.time(0), tzinfo=calendar.tz
-        )
-        return Period(start, end.astimezone(dt.UTC))
+        return Period.of_days(self.first_day, self.last_day, calendar.tz)
 
 
 def _parse_day(raw: str, name: str) -> dt.date:
@@ -129,25 +123,31 @@ def figures_row(fig: GroupFigures, label: str | None) -> dict[str, Any]:
 
 
 async def figures(
-    session: AsyncSession, period: Period, actor: Actor, group_by: str | None, offset: int
+    session: AsyncSession,
+    db: Database,
+    calendar: WorkingCalendar,
+    actor: Actor,
+    period: ReportPeriod,
+    group_by: str | None,
+    offset: int,
+    *,
+    mask_confidential: bool = False,
 ) -> dict[str | None, GroupFigures]:
-    """Every figure per group (``group_by=None``: one group for the whole period)."""
-    groups = await repository.counts(session, period, actor, group_by, offset)
-    for end, attr in (
-        ("first_response_at", "response_median"),
-        ("resolved_at", "resolution_median"),
-    ):
-        for key, value in (
-            await repository.medians(session, period, actor, group_by, offset, end)
-        ).items():
-            if key in groups:
-                setattr(groups[key], attr, value)
-    for key, (within, breaches) in (
-        await repository.clock_figures(session, period, actor, group_by, offset)
-    ).items():
-        if key in groups:
-            groups[key].within_deadline, groups[key].breaches = within, breaches
-    return groups
+    """Every figure per group (``group_by=None``: one group ``"all"``). Per OPD, per month and
+    in total they come from the figure cache (settled days) plus a live tally of the rest;
+    other groupings are tallied in one pass. ``prepare`` must have run for the period."""
+    if group_by in cache.GROUPS:  # masking only concerns category and kecamatan
+        return await cache.figures(
+            session, db, calendar, actor, period.first_day, period.last_day, group_by, offset
+        )
+    return await repository.tally(
+        session,
+        period.as_utc(calendar),
+        actor,
+        group_by,
+        offset,
+        mask_confidential=mask_confidential,
+    )
 
 
 async def prepare(db: Database, calendar: WorkingCalendar, period: ReportPeriod) -> int:
@@ -168,14 +168,13 @@ async def summary(
     group_by: str,
 ) -> dict[str, Any]:
     offset = await prepare(db, calendar, period)
-    utc = period.as_utc(calendar)
-    groups = await figures(session, utc, actor, group_by, offset)
+    groups = await figures(session, db, calendar, actor, period, group_by, offset)
     names = await repository.reference_names(session, group_by)
     rows = [
         figures_row(fig, names.get(fig.key, fig.key) if fig.key is not None else None)
         for fig in sorted(groups.values(), key=lambda f: (f.key is None, f.key or ""))
     ]
-    total = (await figures(session, utc, actor, None, offset)).get("all") or GroupFigures(key="all")
+    total = repository.total(groups.values())
     return {
         "period": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
         "group_by": group_by,

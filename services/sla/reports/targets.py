@@ -16,9 +16,8 @@ from shared.events import emit
 from shared.models import utcnow
 from shared.models.reporting import ReportTarget
 
-from . import repository
 from .schemas import Actual, TargetIn, TargetOut, TargetProgress
-from .service import ReportPeriod, prepare
+from .service import ReportPeriod, figures, prepare
 
 FIRST_TARGET_YEAR = 2000
 MAX_YEARS_AHEAD = 5
@@ -72,7 +71,7 @@ async def progress(
     else:
         period = ReportPeriod(dt.date(year, 1, 1), last)
         offset = await prepare(db, calendar, period)
-        groups = await repository.counts(session, period.as_utc(calendar), SYSTEM, None, offset)
+        groups = await figures(session, db, calendar, SYSTEM, period, None, offset)
         fig = groups.get("all")
         received, resolved = (fig.received, fig.resolved) if fig else (0, 0)
         pct = round(100 * resolved / received, 1) if received else None

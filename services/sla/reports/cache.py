@@ -1,0 +1,308 @@
+"""The report figure cache: the tally of settled days, per OPD, so that a year's report over a
+million cases reads a few thousand rows instead of scanning the cases.
+
+Why a cache rebuilt on demand rather than a summary table kept up to date on every change: a
+summary row per day and OPD would be written by every new complaint (all of today's land in the
+same row) and every SLA sweep, so intake and the sweeper would queue on its lock; and its working
+days would silently go wrong when Admin Instansi adds a holiday. Here writers only append marks.
+
+Units. A unit is a closed local month, or one local day of a month still open; its rows are
+exactly :func:`repository.tally_select` over its cases grouped by OPD (``report_cache_figures``),
+counted with one calendar (``fingerprint``). A report covers its period with settled units (the
+unit's last day ended :data:`SETTLE` ago) and tallies the other days live from ``cases``.
+
+Staleness. Triggers (migration 0009) append a ``report_stale_marks`` row with the case's
+``received_at`` in the same transaction as any change to a cached figure's input (the case's
+OPD, status, dates or rating; a resolution clock met, a clock breached), for cases received
+more than :data:`MARK_AFTER` ago — younger ones lie in days that are not cached yet. A unit with
+a mark in its days, or counted with another calendar, is rebuilt before use. A rebuild deletes
+its days' marks *first* and tallies the cases after, so a change that commits meanwhile leaves
+its mark and is picked up next time; a change missed entirely would have to stay uncommitted
+from before ``MARK_AFTER`` until after ``SETTLE``, i.e. a transaction open for five hours.
+
+Readers. Unit rows are never updated: a rebuild deletes the old unit — and any unit overlapping
+its days, whose staleness might have rested on the marks it consumed — and inserts a new one
+under a new id. A reader picks fresh ids, reads their rows, then checks every id is still there
+(else it starts over), so it never mixes a half-replaced unit into a report.
+"""
+
+from __future__ import annotations
+
+import calendar as monthlen
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import SYSTEM, Actor
+from shared.calendar import WorkingCalendar
+from shared.db import Database
+from shared.models import Case, utcnow
+from shared.models.reporting import ReportCacheFigures, ReportCacheUnit, ReportStaleMark
+
+from .repository import COUNTS, GroupFigures, Period, fold, opd_scope, tally, tally_select
+from .workdays import calendar_fingerprint, local_date, local_month
+
+#: Changes to cases received less than this long ago are not marked (migration 0009's triggers).
+MARK_AFTER = dt.timedelta(hours=1)
+#: A day is cached only once it ended this long ago (local time).
+SETTLE = dt.timedelta(hours=6)
+#: Bump when what a unit holds changes, so units of the old format are rebuilt.
+FORMAT = "1"
+#: The groupings the cache answers (its rows are per OPD; a month and the total add them up).
+GROUPS = (None, "opd", "month")
+#: How often a reader starts over when units are replaced under it before tallying live.
+ATTEMPTS = 3
+#: ``pg_advisory_xact_lock`` key serialising rebuilds (SQLite: its write lock does).
+_REBUILD_LOCK = 0x51_0009
+
+
+@dataclass(frozen=True)
+class Unit:
+    first_day: dt.date
+    last_day: dt.date
+
+    @property
+    def month(self) -> str:
+        return self.first_day.strftime("%Y-%m")
+
+    @property
+    def whole_month(self) -> bool:
+        return self.first_day != self.last_day
+
+
+@dataclass
+class Plan:
+    """A period as settled units plus the spans (first, last day) to tally live."""
+
+    units: list[Unit]
+    live: list[tuple[dt.date, dt.date]]
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=monthlen.monthrange(day.year, day.month)[1])
+
+
+def settled_through(now: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    """The last local day that ended at least :data:`SETTLE` before ``now``."""
+    return (now.astimezone(tz) - SETTLE).date() - dt.timedelta(days=1)
+
+
+def plan(first_day: dt.date, last_day: dt.date, settled: dt.date) -> Plan:
+    """Closed months wholly inside the period as month units; settled days of a month still
+    open as day units; everything else (the unsettled days, part of a closed month) live."""
+    units: list[Unit] = []
+    live: list[tuple[dt.date, dt.date]] = []
+    day = first_day
+    while day <= last_day:
+        month_first, month_last = day.replace(day=1), _month_end(day)
+        if month_last <= settled:  # a closed month: whole or not at all
+            if day == month_first and month_last <= last_day:
+                units.append(Unit(month_first, month_last))
+                day = month_last + dt.timedelta(days=1)
+                continue
+            span_end = min(month_last, last_day)
+        elif day <= settled:
+            units.append(Unit(day, day))
+            day += dt.timedelta(days=1)
+            continue
+        else:
+            span_end = min(month_last, last_day)
+        if live and live[-1][1] + dt.timedelta(days=1) == day:
+            live[-1] = (live[-1][0], span_end)
+        else:
+            live.append((day, span_end))
+        day = span_end + dt.timedelta(days=1)
+    return Plan(units, live)
+
+
+def fingerprint(calendar: WorkingCalendar) -> str:
+    return hashlib.sha256(f"{FORMAT}|{calendar_fingerprint(calendar)}".encode()).hexdigest()
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+async def _fresh(
+    session: AsyncSession, units: Sequence[Unit], stamp: str, tz: dt.tzinfo
+) -> dict[Unit, int]:
+    """The ids of the wanted units that exist for this calendar and have no stale mark."""
+    if not units:
+        return {}
+    u = ReportCacheUnit
+    marked = exists().where(
+        ReportStaleMark.received_at >= u.starts_at, ReportStaleMark.received_at < u.ends_at
+    )
+    stmt = select(u.id, u.first_day, u.last_day, u.starts_at, u.ends_at).where(
+        u.first_day >= units[0].first_day,
+        u.last_day <= units[-1].last_day,
+        u.fingerprint == stamp,
+        ~marked,
+    )
+    wanted = set(units)
+    out: dict[Unit, int] = {}
+    for unit_id, first, last, starts, ends in (await session.execute(stmt)).all():
+        unit = Unit(first, last)
+        span = Period.of_days(first, last, tz)
+        if unit in wanted and (starts, ends) == (span.start, span.end):
+            out[unit] = unit_id
+    return out
+
+
+async def _read(
+    session: AsyncSession, ids: Iterable[int], group_by: str | None, actor: Actor
+) -> list[tuple]:
+    ids = list(ids)
+    if not ids:
+        return []
+    f, u = ReportCacheFigures, ReportCacheUnit
+    keys = {None: [], "opd": [f.opd_code], "month": [u.month]}[group_by]
+    stmt = (
+        select(*keys, f.response_wd, f.resolution_wd, *(func.sum(getattr(f, c)) for c in COUNTS))
+        .select_from(f)
+        .where(f.unit_id.in_(ids))
+        .group_by(*keys, f.response_wd, f.resolution_wd)
+    )
+    if group_by == "month":
+        stmt = stmt.join(u, u.id == f.unit_id)
+    limited, code = opd_scope(actor)
+    if limited:  # the same scope as repository.readable_cases, on the cached OPD column
+        stmt = stmt.where(f.opd_code == code)
+    rows = (await session.execute(stmt)).all()
+    return [("all", *row) for row in rows] if group_by is None else list(rows)
+
+
+async def _still_there(session: AsyncSession, ids: Sequence[int]) -> bool:
+    if not ids:
+        return True
+    stmt = select(func.count()).where(ReportCacheUnit.id.in_(list(ids)))
+    return (await session.execute(stmt)).scalar_one() == len(ids)
+
+
+# -- rebuilding ----------------------------------------------------------------------------------
+
+
+def _runs(units: Sequence[Unit]) -> list[list[Unit]]:
+    """Consecutive units of one kind, each rebuilt with one range scan."""
+    runs: list[list[Unit]] = []
+    for unit in units:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and last.whole_month == unit.whole_month
+            and last.last_day + dt.timedelta(days=1) == unit.first_day
+        ):
+            runs[-1].append(unit)
+        else:
+            runs.append([unit])
+    return runs
+
+
+async def _rebuild_run(
+    db: Database, run: Sequence[Unit], stamp: str, tz: dt.tzinfo, offset: int
+) -> dict[Unit, int]:
+    span = Period.of_days(run[0].first_day, run[-1].last_day, tz)
+    first, last = run[0].first_day, run[-1].last_day
+    async with db.session() as session:
+        if not db.is_sqlite:
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REBUILD_LOCK}
+            )
+        # Marks first (on SQLite this write takes the database's write lock), cases after.
+        await session.execute(
+            delete(ReportStaleMark).where(
+                ReportStaleMark.received_at >= span.start, ReportStaleMark.received_at < span.end
+            )
+        )
+        overlapping = select(ReportCacheUnit.id).where(
+            ReportCacheUnit.first_day <= last, ReportCacheUnit.last_day >= first
+        )
+        await session.execute(
+            delete(ReportCacheFigures).where(ReportCacheFigures.unit_id.in_(overlapping))
+        )
+        await session.execute(
+            delete(ReportCacheUnit).where(
+                ReportCacheUnit.first_day <= last, ReportCacheUnit.last_day >= first
+            )
+        )
+        ids: dict[Unit, int] = {}
+        for unit in run:
+            unit_span = Period.of_days(unit.first_day, unit.last_day, tz)
+            ids[unit] = (
+                await session.execute(
+                    insert(ReportCacheUnit)
+                    .values(
+                        first_day=unit.first_day,
+                        last_day=unit.last_day,
+                        month=unit.month,
+                        starts_at=unit_span.start,
+                        ends_at=unit_span.end,
+                        fingerprint=stamp,
+                        built_at=utcnow(),
+                    )
+                    .returning(ReportCacheUnit.id)
+                )
+            ).scalar_one()
+        unit_key = (
+            local_month(Case.received_at, offset)
+            if run[0].whole_month
+            else local_date(Case.received_at, offset)
+        )
+        by_key = {(u.month if u.whole_month else u.first_day): ids[u] for u in run}
+        stmt = tally_select([unit_key, Case.opd_code], span, SYSTEM, offset)
+        rows = [
+            {
+                "unit_id": by_key[key],
+                "opd_code": opd,
+                "response_wd": response_wd,
+                "resolution_wd": resolution_wd,
+                **dict(zip(COUNTS, (int(v or 0) for v in counts), strict=True)),
+            }
+            for key, opd, response_wd, resolution_wd, *counts in (await session.execute(stmt)).all()
+        ]
+        if rows:  # Core executemany: one statement shape for all rows, None included
+            await session.execute(insert(ReportCacheFigures.__table__), rows)
+    return ids
+
+
+# -- the figures ---------------------------------------------------------------------------------
+
+
+async def figures(
+    session: AsyncSession,
+    db: Database,
+    calendar: WorkingCalendar,
+    actor: Actor,
+    first_day: dt.date,
+    last_day: dt.date,
+    group_by: str | None,
+    offset: int,
+) -> dict[str | None, GroupFigures]:
+    """Every figure per group (one of :data:`GROUPS`) for the cases received from ``first_day``
+    to ``last_day`` that ``actor`` may count: settled units from the cache, the rest live.
+    The working-day index must already cover the period (``service.prepare``)."""
+    tz, stamp = calendar.tz, fingerprint(calendar)
+    layout = plan(first_day, last_day, settled_through(utcnow(), tz))
+    for _ in range(ATTEMPTS):
+        ids = await _fresh(session, layout.units, stamp, tz)
+        for run in _runs([u for u in layout.units if u not in ids]):
+            ids |= await _rebuild_run(db, run, stamp, tz, offset)
+        rows = await _read(session, ids.values(), group_by, actor)
+        if await _still_there(session, list(ids.values())):
+            break
+    else:  # units kept being replaced under us: count everything live this time
+        layout = Plan([], [(first_day, last_day)])
+        rows = []
+    groups = fold(rows)
+    for first, last in layout.live:
+        for key, live in (
+            await tally(session, Period.of_days(first, last, tz), actor, group_by, offset)
+        ).items():
+            groups.setdefault(key, GroupFigures(key=key)).merge(live)
+    return groups
+
+
+__all__ = ["ATTEMPTS", "GROUPS", "MARK_AFTER", "SETTLE", "Plan", "Unit", "figures", "plan"]
