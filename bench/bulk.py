@@ -22,7 +22,8 @@ def _ctx(url: str) -> WorkerContext:
 
 async def time_summary(url: str, runs: int = 3) -> dict[str, float]:
     """``summary`` grouped by OPD over the whole year, as the endpoint calls it: one warm-up
-    (fills the working-day index), then the median of ``runs``."""
+    (fills the working-day index and builds the report cache, as the first report after a
+    deploy does: ``first_ms``), then the median of ``runs``."""
     from services.sla.calendar.service import current_calendar
     from services.sla.reports import service
     from shared.models import utcnow
