@@ -9,6 +9,7 @@ units are replaced under a reader. Works whatever day the suite runs on.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import statistics
@@ -335,3 +336,37 @@ async def test_units_replaced_under_a_reader_are_read_again_or_counted_live(
 
     monkeypatch.setattr(cache, "_still_there", never)
     await check_every_grouping(client, admin_headers, db, CAL)
+
+
+async def test_reports_arriving_together_build_each_unit_once(
+    client,
+    admin_headers,
+    db,
+    spread,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    together, fresh, seen = asyncio.Barrier(3), cache._fresh, []
+    rebuild, built = cache._rebuild_run, []
+
+    async def all_find_it_cold(*args):  # noqa: ANN002, ANN202 - each report's first look waits
+        seen.append(1)
+        if len(seen) <= 3:
+            await together.wait()
+        return await fresh(*args)
+
+    async def counted(session, run, *args):  # noqa: ANN001, ANN002, ANN202
+        built.extend(run)
+        return await rebuild(session, run, *args)
+
+    monkeypatch.setattr(cache, "_fresh", all_find_it_cold)
+    monkeypatch.setattr(cache, "_rebuild_run", counted)
+    params = period(utcnow()) | {"group_by": "opd"}
+    responses = await asyncio.gather(
+        *(
+            client.get("/admin/reports/summary", params=params, headers=admin_headers)
+            for _ in range(3)
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 3
+    assert len({str(r.json()["total"]) for r in responses}) == 1
+    assert built and len(built) == len(set(built))  # every unit built once, not once per report

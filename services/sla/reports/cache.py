@@ -201,70 +201,86 @@ def _runs(units: Sequence[Unit]) -> list[list[Unit]]:
     return runs
 
 
-async def _rebuild_run(
-    db: Database, run: Sequence[Unit], stamp: str, tz: dt.tzinfo, offset: int
+async def _rebuild(
+    db: Database, units: Sequence[Unit], stamp: str, tz: dt.tzinfo, offset: int
 ) -> dict[Unit, int]:
-    span = Period.of_days(run[0].first_day, run[-1].last_day, tz)
-    first, last = run[0].first_day, run[-1].last_day
+    """Rebuild ``units`` (sorted) in one transaction holding the rebuild lock, skipping those
+    another process rebuilt while we waited for it (reports arriving together after a
+    holiday override build the cache once, not once each)."""
     async with db.session() as session:
-        if not db.is_sqlite:
+        if db.is_sqlite:  # the write lock now, so the check below sees the last rebuild
+            await session.execute(text("BEGIN IMMEDIATE"))
+        else:
             await session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REBUILD_LOCK}
             )
-        # Marks first (on SQLite this write takes the database's write lock), cases after.
-        await session.execute(
-            delete(ReportStaleMark).where(
-                ReportStaleMark.received_at >= span.start, ReportStaleMark.received_at < span.end
-            )
+        ids = await _fresh(session, units, stamp, tz)
+        for run in _runs([u for u in units if u not in ids]):
+            ids |= await _rebuild_run(session, run, stamp, tz, offset)
+    return ids
+
+
+async def _rebuild_run(
+    session: AsyncSession, run: Sequence[Unit], stamp: str, tz: dt.tzinfo, offset: int
+) -> dict[Unit, int]:
+    """Replace the consecutive units of ``run`` (and any unit overlapping their days) with a
+    fresh tally: one range scan over the cases, grouped by unit and OPD."""
+    span = Period.of_days(run[0].first_day, run[-1].last_day, tz)
+    first, last = run[0].first_day, run[-1].last_day
+    # Marks first, cases after: a change committing in between keeps its mark.
+    await session.execute(
+        delete(ReportStaleMark).where(
+            ReportStaleMark.received_at >= span.start, ReportStaleMark.received_at < span.end
         )
-        overlapping = select(ReportCacheUnit.id).where(
+    )
+    overlapping = select(ReportCacheUnit.id).where(
+        ReportCacheUnit.first_day <= last, ReportCacheUnit.last_day >= first
+    )
+    await session.execute(
+        delete(ReportCacheFigures).where(ReportCacheFigures.unit_id.in_(overlapping))
+    )
+    await session.execute(
+        delete(ReportCacheUnit).where(
             ReportCacheUnit.first_day <= last, ReportCacheUnit.last_day >= first
         )
-        await session.execute(
-            delete(ReportCacheFigures).where(ReportCacheFigures.unit_id.in_(overlapping))
-        )
-        await session.execute(
-            delete(ReportCacheUnit).where(
-                ReportCacheUnit.first_day <= last, ReportCacheUnit.last_day >= first
-            )
-        )
-        ids: dict[Unit, int] = {}
-        for unit in run:
-            unit_span = Period.of_days(unit.first_day, unit.last_day, tz)
-            ids[unit] = (
-                await session.execute(
-                    insert(ReportCacheUnit)
-                    .values(
-                        first_day=unit.first_day,
-                        last_day=unit.last_day,
-                        month=unit.month,
-                        starts_at=unit_span.start,
-                        ends_at=unit_span.end,
-                        fingerprint=stamp,
-                        built_at=utcnow(),
-                    )
-                    .returning(ReportCacheUnit.id)
+    )
+    ids: dict[Unit, int] = {}
+    for unit in run:
+        unit_span = Period.of_days(unit.first_day, unit.last_day, tz)
+        ids[unit] = (
+            await session.execute(
+                insert(ReportCacheUnit)
+                .values(
+                    first_day=unit.first_day,
+                    last_day=unit.last_day,
+                    month=unit.month,
+                    starts_at=unit_span.start,
+                    ends_at=unit_span.end,
+                    fingerprint=stamp,
+                    built_at=utcnow(),
                 )
-            ).scalar_one()
-        unit_key = (
-            local_month(Case.received_at, offset)
-            if run[0].whole_month
-            else local_date(Case.received_at, offset)
-        )
-        by_key = {(u.month if u.whole_month else u.first_day): ids[u] for u in run}
-        stmt = tally_select([unit_key, Case.opd_code], span, SYSTEM, offset)
-        rows = [
-            {
-                "unit_id": by_key[key],
-                "opd_code": opd,
-                "response_wd": response_wd,
-                "resolution_wd": resolution_wd,
-                **dict(zip(COUNTS, (int(v or 0) for v in counts), strict=True)),
-            }
-            for key, opd, response_wd, resolution_wd, *counts in (await session.execute(stmt)).all()
-        ]
-        if rows:  # Core executemany: one statement shape for all rows, None included
-            await session.execute(insert(ReportCacheFigures.__table__), rows)
+                .returning(ReportCacheUnit.id)
+            )
+        ).scalar_one()
+    unit_key = (
+        local_month(Case.received_at, offset)
+        if run[0].whole_month
+        else local_date(Case.received_at, offset)
+    )
+    by_key = {(u.month if u.whole_month else u.first_day): ids[u] for u in run}
+    stmt = tally_select([unit_key, Case.opd_code], span, SYSTEM, offset)
+    rows = [
+        {
+            "unit_id": by_key[key],
+            "opd_code": opd,
+            "response_wd": response_wd,
+            "resolution_wd": resolution_wd,
+            **dict(zip(COUNTS, (int(v or 0) for v in counts), strict=True)),
+        }
+        for key, opd, response_wd, resolution_wd, *counts in (await session.execute(stmt)).all()
+    ]
+    if rows:  # Core executemany: one statement shape for all rows, None included
+        await session.execute(insert(ReportCacheFigures.__table__), rows)
     return ids
 
 
@@ -288,8 +304,8 @@ async def figures(
     layout = plan(first_day, last_day, settled_through(utcnow(), tz))
     for _ in range(ATTEMPTS):
         ids = await _fresh(session, layout.units, stamp, tz)
-        for run in _runs([u for u in layout.units if u not in ids]):
-            ids |= await _rebuild_run(db, run, stamp, tz, offset)
+        if missing := [u for u in layout.units if u not in ids]:
+            ids |= await _rebuild(db, missing, stamp, tz, offset)
         rows = await _read(session, ids.values(), group_by, actor)
         if await _still_there(session, list(ids.values())):
             break
