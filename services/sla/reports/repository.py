@@ -198,9 +198,10 @@ def _case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
     return [Case.received_at >= period.start, Case.received_at < period.end, *readable_cases(actor)]
 
 
-def _clock_flags():  # noqa: ANN202 - a subquery
-    """Per case with any: whether a resolution clock was met, and how many clocks breached.
-    Only those clocks are read, so most running clocks cost nothing."""
+def _clock_flags(cases: list[ColumnElement[bool]]):  # noqa: ANN202 - a subquery
+    """Per case counted (``cases``: the tally's conditions) with any: whether a resolution
+    clock was met, and how many clocks breached. Limited to those cases so a day's tally
+    does not aggregate every met clock of past years."""
     met = and_(SlaClock.kind == "resolution", SlaClock.state == "met")
     breached = SlaClock.breached_at.is_not(None)
     return (
@@ -209,7 +210,7 @@ def _clock_flags():  # noqa: ANN202 - a subquery
             func.max(case((met, 1), else_=0)).label("met"),
             func.sum(case((breached, 1), else_=0)).label("breaches"),
         )
-        .where(or_(met, breached))
+        .where(or_(met, breached), SlaClock.case_id.in_(select(Case.id).where(*cases)))
         .group_by(SlaClock.case_id)
         .subquery("clock_flags")
     )
@@ -228,7 +229,8 @@ def tally_select(
     start, responded, resolved = working_day_alias(), working_day_alias(), working_day_alias()
     response_wd = (responded.ordinal - start.ordinal).label("response_wd")
     resolution_wd = (resolved.ordinal - start.ordinal).label("resolution_wd")
-    flags = _clock_flags()
+    conditions = _case_filter(period, actor)
+    flags = _clock_flags(conditions)
     one, zero = literal(1), literal(0)
     labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
     return (
@@ -261,7 +263,7 @@ def tally_select(
         .outerjoin(start, start.day == local_date(Case.received_at, offset_minutes))
         .outerjoin(responded, responded.day == local_date(Case.first_response_at, offset_minutes))
         .outerjoin(resolved, resolved.day == local_date(Case.resolved_at, offset_minutes))
-        .where(*_case_filter(period, actor))
+        .where(*conditions)
         .group_by(*labelled, response_wd, resolution_wd)
     )
 
