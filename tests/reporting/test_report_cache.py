@@ -370,3 +370,37 @@ async def test_reports_arriving_together_build_each_unit_once(
     assert [r.status_code for r in responses] == [200] * 3
     assert len({str(r.json()["total"]) for r in responses}) == 1
     assert built and len(built) == len(set(built))  # every unit built once, not once per report
+
+
+async def test_the_triggers_mark_exactly_the_cases_old_enough_to_be_cached(db) -> None:  # noqa: ANN001
+    """Migration 0009's triggers and ``cache.MARK_AFTER`` must agree, and a day may only be
+    cached well after changes to its cases are marked (``SETTLE``)."""
+    assert cache.SETTLE >= cache.MARK_AFTER + dt.timedelta(hours=4)
+    now = utcnow()
+    old, young = (
+        make_case(now - cache.MARK_AFTER - dt.timedelta(minutes=20), opd="DINKES"),
+        make_case(now - cache.MARK_AFTER + dt.timedelta(minutes=20), opd="DINKES"),
+    )
+    await add_cases(db, [old, young])
+    assert await count(db, ReportStaleMark) == 1  # the old one, inserted late (an import)
+    async with db.session() as session:
+        await session.execute(
+            update(Case).where(Case.id.in_([old.id, young.id])).values(status="disposed")
+        )
+        await session.execute(  # not an input of any cached figure
+            update(Case).where(Case.id.in_([old.id, young.id])).values(title="Judul baru")
+        )
+        session.add_all(
+            SlaClock(
+                case_id=c.id,
+                kind="resolution",
+                generation=generation,
+                working_days=5,
+                started_at=c.received_at,
+                deadline_at=now,
+                state=state,
+            )
+            for c in (old, young)
+            for generation, state in ((1, "running"), (2, "met"))
+        )
+    assert await count(db, ReportStaleMark) == 3  # + the status change, + the met clock
