@@ -67,6 +67,31 @@ async def make_backlog(url: str, n: int, say: Callable[[str], None]) -> list[int
     return ids
 
 
+async def count_mirrored(db: Database, ids: list[int]) -> int:
+    """How many of the backlog's cases have their LAPOR! id, polled while the consumer runs
+    in this same event loop: by id range (the backlog was opened in one run on a fresh
+    database), since an ``IN`` of 2,000 ids costs ~16 ms of this process's CPU per poll,
+    about 6 % of a core taken from the consumer being measured."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.id.between(min(ids), max(ids)), Case.lapor_complaint_id.is_not(None))
+        )
+
+
+async def check_all_mirrored(db: Database, ids: list[int]) -> None:
+    """Once, after the clock stopped: every case of the backlog itself has its id."""
+    async with db.session() as session:
+        missing = await session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.id.in_(ids), Case.lapor_complaint_id.is_(None))
+        )
+    if missing:
+        raise RuntimeError(f"{missing} of the backlog's cases have no LAPOR! id")
+
+
 async def mirror(url: str, sim_port: int, ids: list[int], say: Callable[[str], None]) -> dict:
     """Run the ``sync`` consumer (as a worker process would) until every case has its
     LAPOR! id; cases per second over that time."""
@@ -93,18 +118,14 @@ async def mirror(url: str, sim_port: int, ids: list[int], say: Callable[[str], N
             if task.done():
                 task.result()
                 raise RuntimeError("the sync consumer stopped")
-            async with ctx.db.session() as session:
-                done = await session.scalar(
-                    select(func.count())
-                    .select_from(Case)
-                    .where(Case.id.in_(ids), Case.lapor_complaint_id.is_not(None))
-                )
+            done = await count_mirrored(ctx.db, ids)
             if time.perf_counter() - last_say > 5:
                 last_say = time.perf_counter()
                 say(f"  mirrored {done:>5,} / {len(ids):,}  ({done / (last_say - t0):.1f}/s)")
             if time.perf_counter() - t0 > 600:
                 raise RuntimeError(f"only {done} of {len(ids)} mirrored after 600 s")
         elapsed = time.perf_counter() - t0
+        await check_all_mirrored(ctx.db, ids)
     finally:
         stop.set()
         if task is not None:

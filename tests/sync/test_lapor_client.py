@@ -367,6 +367,28 @@ async def test_token_bucket_allows_a_burst_then_waits(clock):
     assert clock.sleeps == pytest.approx([0.5])
 
 
+async def test_token_bucket_bursts_a_tenth_of_a_second_by_default(clock):
+    """Paced at the server's own limit, the client must not empty the server's bucket
+    with a whole second's burst: later jitter would then come back as 429s."""
+    bucket = TokenBucket(50, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        await bucket.acquire()
+    assert clock.sleeps == []
+    for _ in range(3):
+        await bucket.acquire()
+    assert clock.sleeps == pytest.approx([0.02] * 3)
+
+
+async def test_token_bucket_keeps_what_a_late_caller_left_up_to_the_burst(clock):
+    bucket = TokenBucket(50, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        await bucket.acquire()
+    clock.tick(0.07)  # the event loop came back late: three and a half calls accrued
+    for _ in range(3):
+        await bucket.acquire()
+    assert clock.sleeps == []
+
+
 async def test_all_calls_of_a_client_share_one_limiter(clock, api):
     async with LaporClient(
         BASE, "k", "t", rate_limit_per_s=1, clock=clock, sleep=clock.sleep

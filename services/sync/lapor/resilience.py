@@ -17,11 +17,21 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+#: The default burst, in seconds of the rate: enough to make up for a late event loop,
+#: small enough to leave the server's own bucket its slack (see :class:`TokenBucket`).
+DEFAULT_BURST_S = 0.1
+
+
 class TokenBucket:
     """An async token bucket shared by every call of one client.
 
     ``rate_per_s`` tokens refill per second up to ``burst``; :meth:`acquire` waits (FIFO)
     until a token is free. A rate of 0 or less turns the limiter off.
+
+    The default burst is a tenth of a second's worth, not a whole second's: the client's
+    pace is usually set to the server's limit, and a client that starts with a full
+    second's burst empties the server's bucket, after which any jitter in arrival times
+    turns into 429s (each costing a token and a ``Retry-After`` of at least a second).
     """
 
     def __init__(
@@ -33,7 +43,9 @@ class TokenBucket:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.rate_per_s = float(rate_per_s)
-        self.burst = max(1.0, float(burst if burst is not None else max(1.0, rate_per_s)))
+        if burst is None:
+            burst = rate_per_s * DEFAULT_BURST_S
+        self.burst = max(1.0, float(burst))
         self._clock = clock
         self._sleep = sleep
         self._tokens = self.burst
@@ -55,9 +67,13 @@ class TokenBucket:
             return
         async with self._lock:  # FIFO: waiters are served in arrival order
             self._refill()
-            while self._tokens < 1.0:
+            if self._tokens < 1.0:
                 await self._sleep((1.0 - self._tokens) / self.rate_per_s)
                 self._refill()
+            # After sleeping the whole deficit the token is ours, even if rounding (or a
+            # sleep that ended a hair early) left 0.99…: the balance may dip below zero by
+            # that much, and the next caller waits for it. Looping "until >= 1" instead
+            # can spin on float residue without the clock ever moving.
             self._tokens -= 1.0
 
 

@@ -4,7 +4,7 @@ each sent at most once in effect although LAPOR!'s create and follow-up are not 
 How exactly-once is kept (``contracts/lapor-api.md``, "Dedup before sending"):
 
 1. The intent is recorded first: a ``lapor_outbound_ops`` row per (event, kind), and it is
-   marked ``sent`` in its own committed transaction BEFORE the call.
+   marked ``sent`` and committed BEFORE the call.
 2. An op found ``sent`` or ``uncertain`` (a crash, a timeout, a 5xx after the request went
    out) is never simply resent: a create first searches LAPOR! by the ``#simpul-<ID>`` tag,
    a follow-up first re-reads the case's follow-ups and matches the text, a reject re-reads
@@ -15,6 +15,13 @@ How exactly-once is kept (``contracts/lapor-api.md``, "Dedup before sending"):
 
 Inbound changes are written as ``lapor.*`` events (or by the ``lapor`` actor), and the
 handler ignores events whose actor is ``lapor``, so nothing is mirrored back.
+
+Round trips: the handler works in the delivery's own session and commits it right before
+every national call (:func:`_commit_before_call`), so the reads, the intent and the
+``sent`` mark share one transaction, no connection or lock is held while LAPOR! answers,
+and the call's result commits with the next op's intent or with the delivery's "done".
+Outcomes of a failed call (``uncertain``, ``pending`` again, ``dead``) are written in
+sessions of their own, since the delivery's session is rolled back when the handler raises.
 """
 
 from __future__ import annotations
@@ -191,98 +198,104 @@ def case_for_lapor(
 
 # -- the handler ----------------------------------------------------------------------------
 async def mirror_event(session: Any, event: Event, ctx: WorkerContext) -> None:
-    """The ``sync`` consumer's handler. Ops commit in their own transactions; ``session``
-    (the delivery's unit of work) records only the last event synced."""
+    """The ``sync`` consumer's handler, in ``session`` (the delivery's unit of work), which
+    it commits before each national call (see the module's docstring)."""
     if event.case_id is None or event.actor_type == "lapor":
         return
     if not ctx.settings.lapor_sync_enabled:
         return
     tuning = tuning_of(ctx)
-    async with ctx.db.session() as s:
-        if await repo.is_paused(s):
-            raise Defer(tuning.defer(tuning.pause_recheck_s), "mirror paused")
-        planned = await plan(s, event)
-        if not planned:
-            return
-        mirror = await repo.ensure_mirror(s, event.case_id)
-        held, held_reason = mirror.state == "held", mirror.held_reason
-    if held:
-        raise Defer(tuning.defer(tuning.held_recheck_s), f"mirror held: {held_reason}")
+    context = await repo.sync_context(session, event.case_id)
+    if context.paused:
+        raise Defer(tuning.defer(tuning.pause_recheck_s), "mirror paused")
+    planned = await plan(session, event)
+    if not planned:
+        return
+    if context.mirror is None:
+        context.mirror = await repo.insert_mirror(session, event.case_id)
+    if context.mirror.state == "held":
+        reason = context.mirror.held_reason
+        raise Defer(tuning.defer(tuning.held_recheck_s), f"mirror held: {reason}")
     if planned[0].kind != "create":
         planned.insert(0, PlannedOp("create"))  # a no-op once the national case exists
     try:
-        for op in planned:
-            await run_op(ctx, event, op)
+        for index, op in enumerate(planned):
+            if index:  # the previous op's outcome is durable before the next one can fail
+                await session.commit()
+                context = await repo.sync_context(session, event.case_id)
+            await run_op(session, ctx, event, op, context)
     except (LaporTransientError, LaporUnavailable) as exc:  # on a read before a send
         raise Defer(
             tuning.transient_backoff(1, getattr(exc, "retry_after", None)), str(exc)
         ) from exc
-    await repo.update_mirror(session, event.case_id, last_synced_event_id=event.id)
+    await repo.mark_event_synced(session, event.case_id, event.id)
 
 
-async def run_op(ctx: WorkerContext, event: Event, planned: PlannedOp) -> None:
+async def _commit_before_call(session: Any) -> None:
+    """Make everything written so far (the intent above all) durable before a national
+    call, and give the connection back to the pool while LAPOR! answers."""
+    await session.commit()
+
+
+async def run_op(
+    session: Any, ctx: WorkerContext, event: Event, planned: PlannedOp, context: repo.SyncContext
+) -> None:
+    """One planned op: record its intent, then send it (or find it already done)."""
     case_id = event.case_id
+    case, reporter, mirror = context.case, context.reporter, context.mirror
+    assert mirror is not None  # made by mirror_event
     kind = planned.kind
-    async with ctx.db.session() as s:
-        mirror = await repo.get_mirror(s, case_id)
-        case, reporter = await repo.case_with_reporter(s, case_id)
-        status_code = None
-        if kind == "status" and planned.simpul_status is None:  # re-sync: the current status
+    status_code = None
+    if kind == "status" and planned.simpul_status is None:  # re-sync: the current status
+        planned = PlannedOp("status", simpul_status=case.status, text=STATUS_TEXTS.get(case.status))
+        if case.status == "forwarded_national":
             planned = PlannedOp(
-                "status", simpul_status=case.status, text=STATUS_TEXTS.get(case.status)
+                "reject",
+                text="Bukan wewenang",
+                target_institution_id=DEFAULT_FORWARD_INSTITUTION_ID,
             )
-            if case.status == "forwarded_national":
-                planned = PlannedOp(
-                    "reject",
-                    text="Bukan wewenang",
-                    target_institution_id=DEFAULT_FORWARD_INSTITUTION_ID,
-                )
-                kind = "reject"
-        if planned.simpul_status is not None:
-            status_code = mapping.national_code_for(planned.simpul_status)
-        content = None
-        if planned.text:
-            content = mapping.scrub_private(planned.text, private_terms(case, reporter)).strip()
-        op = await repo.get_or_create_op(
-            s,
-            case_id=case_id,
-            event_id=event.id,
-            kind=kind,
-            status_code=status_code,
-            content=content,
-        )
+            kind = "reject"
+    if planned.simpul_status is not None:
+        status_code = mapping.national_code_for(planned.simpul_status)
+    content = None
+    if planned.text:
+        content = mapping.scrub_private(planned.text, private_terms(case, reporter)).strip()
+    op = await repo.get_or_create_op(
+        session,
+        case_id=case_id,
+        event_id=event.id,
+        kind=kind,
+        status_code=status_code,
+        content=content,
+    )
     if op.status == "done":
         return
     if kind == "create":
-        await _create(ctx, op, mirror, case, reporter)
+        await _create(session, ctx, op, context)
         return
-    if mirror is None or mirror.lapor_complaint_id is None:
-        async with ctx.db.session() as s:
-            mirror = await repo.get_mirror(s, case_id)
-        if mirror is None or mirror.lapor_complaint_id is None:
-            raise RuntimeError(f"case {case_id} has no national id after its create")
+    if mirror.lapor_complaint_id is None:
+        raise RuntimeError(f"case {case_id} has no national id after its create")
     if kind in ("status", "followup"):
         if kind == "status" and (status_code is None or op.content is None):
-            await _finish(ctx, op.id, "done", outcome="skipped")
+            await _finish(session, op.id, "done", outcome="skipped")
             return
-        await _followup(ctx, op, mirror, case, skip_if_same=(kind == "status"))
+        await _followup(session, ctx, op, mirror, case, skip_if_same=(kind == "status"))
     elif kind == "reject":
-        await _reject(ctx, op, mirror, planned)
+        await _reject(session, ctx, op, mirror, planned)
 
 
 async def _finish(
-    ctx: WorkerContext, op_id: int, status: str, *, outcome: str, kind: str = "", **values: Any
+    session: Any, op_id: int, status: str, *, outcome: str, kind: str = "", **values: Any
 ) -> None:
-    async with ctx.db.session() as s:
-        await repo.update_op(s, op_id, status=status, last_error=None, **values)
+    await repo.update_op(session, op_id, status=status, last_error=None, **values)
     OPS.labels(kind or "op", outcome).inc()
 
 
-async def _send(ctx: WorkerContext, op: Any, call: Callable[[], Awaitable[T]]) -> T:
-    """Record the intent as ``sent`` (committed), then call; translate the outcome."""
+async def _send(ctx: WorkerContext, session: Any, op: Any, call: Callable[[], Awaitable[T]]) -> T:
+    """Mark the intent ``sent`` and commit it, then call; translate the outcome."""
     tuning: SyncTuning = tuning_of(ctx)
-    async with ctx.db.session() as s:
-        await repo.mark_op_sent(s, op.id)
+    await repo.mark_op_sent(session, op.id)
+    await _commit_before_call(session)
     attempts = op.attempts + 1
     try:
         return await call()
@@ -314,13 +327,13 @@ async def _send(ctx: WorkerContext, op: Any, call: Callable[[], Awaitable[T]]) -
         raise PermanentFailure(f"SP4N-LAPOR! refused {op.kind}: {exc}") from exc
 
 
-async def _create(
-    ctx: WorkerContext, op: Any, mirror: Any, case: Case, reporter: Reporter | None
-) -> None:
+async def _create(session: Any, ctx: WorkerContext, op: Any, context: repo.SyncContext) -> None:
     client = client_of(ctx)
-    if mirror is not None and mirror.lapor_complaint_id is not None:
+    case, mirror = context.case, context.mirror
+    assert mirror is not None  # made by mirror_event
+    if mirror.lapor_complaint_id is not None:
         await _finish(
-            ctx,
+            session,
             op.id,
             "done",
             outcome="exists",
@@ -328,14 +341,12 @@ async def _create(
             lapor_complaint_id=mirror.lapor_complaint_id,
         )
         return
-    async with ctx.db.session() as s:
-        look_first = op.status != "pending" or await repo.create_was_attempted(s, case.id)
-        attachments = await repo.stored_attachments(s, case.id)
-    if look_first:
+    if op.status != "pending" or context.create_attempted:  # sent before: did it commit?
+        await _commit_before_call(session)
         found = await client.find_by_tag(case.tracking_id)
         if found is not None:
             await _record_created(
-                ctx, op, case.id, found.complaint_id, found.status_code, outcome="found_by_tag"
+                session, op, case.id, found.complaint_id, found.status_code, outcome="found_by_tag"
             )
             return
     doc_ids = (
@@ -344,27 +355,29 @@ async def _create(
         else None
     )
     if doc_ids is None:
-        doc_ids = await _upload(ctx, op, attachments)
-    payload = case_for_lapor(case, reporter, doc_ids)
-    complaint_id = await _send(ctx, op, lambda: client.create_complaint(payload))
+        doc_ids = []
+        if context.has_stored_attachments:
+            attachments = await repo.stored_attachments(session, case.id)
+            doc_ids = await _upload(session, ctx, op, attachments)
+    payload = case_for_lapor(case, context.reporter, doc_ids)
+    complaint_id = await _send(ctx, session, op, lambda: client.create_complaint(payload))
     await _record_created(
-        ctx, op, case.id, complaint_id, mapping.STATUS_BELUM_TERVERIFIKASI, outcome="done"
+        session, op, case.id, complaint_id, mapping.STATUS_BELUM_TERVERIFIKASI, outcome="done"
     )
 
 
 async def _record_created(
-    ctx: WorkerContext, op: Any, case_id: int, complaint_id: int, status_code: int, *, outcome: str
+    session: Any, op: Any, case_id: int, complaint_id: int, status_code: int, *, outcome: str
 ) -> None:
-    async with ctx.db.session() as s:
-        await repo.update_op(
-            s, op.id, status="done", lapor_complaint_id=complaint_id, last_error=None
-        )
-        await repo.record_national_id(s, case_id, complaint_id, status_code)
+    await repo.update_op(
+        session, op.id, status="done", lapor_complaint_id=complaint_id, last_error=None
+    )
+    await repo.record_national_id(session, case_id, complaint_id, status_code)
     OPS.labels("create", outcome).inc()
     log.info("lapor_created", case_id=case_id, complaint_id=complaint_id, outcome=outcome)
 
 
-async def _upload(ctx: WorkerContext, op: Any, attachments: list[Any]) -> list[int]:
+async def _upload(session: Any, ctx: WorkerContext, op: Any, attachments: list[Any]) -> list[int]:
     """Upload stored files first (an orphan upload after a failure is harmless)."""
     files = []
     root = Path(ctx.settings.data_dir) / "attachments"
@@ -383,19 +396,19 @@ async def _upload(ctx: WorkerContext, op: Any, attachments: list[Any]) -> list[i
     if not files:
         return []
     tuning = tuning_of(ctx)
+    await _commit_before_call(session)
     try:
         doc_ids = await client_of(ctx).upload_files(files)
     except (LaporTransientError, LaporUnavailable, LaporUncertainOutcome) as exc:
         raise Defer(
             tuning.transient_backoff(op.attempts + 1, getattr(exc, "retry_after", None)), str(exc)
         ) from exc
-    async with ctx.db.session() as s:
-        await repo.update_op(s, op.id, response_body={"attachment_ids": doc_ids})
+    await repo.update_op(session, op.id, response_body={"attachment_ids": doc_ids})
     return doc_ids
 
 
 async def _followup(
-    ctx: WorkerContext, op: Any, mirror: Any, case: Case, *, skip_if_same: bool
+    session: Any, ctx: WorkerContext, op: Any, mirror: Any, case: Case, *, skip_if_same: bool
 ) -> None:
     client = client_of(ctx)
     complaint_id = mirror.lapor_complaint_id
@@ -405,11 +418,11 @@ async def _followup(
         and skip_if_same
         and mirror.national_status_code == op.status_code
     ):
-        await _finish(ctx, op.id, "done", outcome="unchanged", kind=op.kind)
+        await _finish(session, op.id, "done", outcome="unchanged", kind=op.kind)
         return
     if op.attempts > 0:  # sent before: was it taken? match our text among the follow-ups
-        async with ctx.db.session() as s:
-            claimed = await repo.claimed_followup_ids(s, case.id)
+        claimed = await repo.claimed_followup_ids(session, case.id)
+        await _commit_before_call(session)
         for followup in await client.get_followups(complaint_id):
             if (
                 followup.author == "instansi"
@@ -417,45 +430,49 @@ async def _followup(
                 and followup.content.strip() == (op.content or "").strip()
             ):
                 await _record_followup(
-                    ctx, op, case.id, followup.followup_id, outcome="found_existing"
+                    session, op, case.id, followup.followup_id, outcome="found_existing"
                 )
                 return
     followup_id = await _send(
         ctx,
+        session,
         op,
         lambda: client.add_followup(
             complaint_id, op.content, status_code=op.status_code, is_secret=bool(case.confidential)
         ),
     )
-    await _record_followup(ctx, op, case.id, followup_id, outcome="done")
+    await _record_followup(session, op, case.id, followup_id, outcome="done")
 
 
 async def _record_followup(
-    ctx: WorkerContext, op: Any, case_id: int, followup_id: int | None, *, outcome: str
+    session: Any, op: Any, case_id: int, followup_id: int | None, *, outcome: str
 ) -> None:
-    async with ctx.db.session() as s:
-        await repo.update_op(
-            s, op.id, status="done", lapor_followup_id=followup_id, last_error=None
-        )
-        if op.status_code is not None:
-            await repo.record_national_status(s, case_id, op.status_code)
+    await repo.update_op(
+        session, op.id, status="done", lapor_followup_id=followup_id, last_error=None
+    )
+    if op.status_code is not None:
+        await repo.record_national_status(session, case_id, op.status_code)
     OPS.labels(op.kind, outcome).inc()
 
 
-async def _reject(ctx: WorkerContext, op: Any, mirror: Any, planned: PlannedOp) -> None:
+async def _reject(
+    session: Any, ctx: WorkerContext, op: Any, mirror: Any, planned: PlannedOp
+) -> None:
     client = client_of(ctx)
     complaint_id = mirror.lapor_complaint_id
     if op.attempts > 0:
+        await _commit_before_call(session)
         complaint = await client.get_complaint(complaint_id)
         if (
             complaint.disposition_id is not None
             and complaint.disposition_id != client.institution_id
         ):
-            await _finish(ctx, op.id, "done", outcome="found_existing", kind="reject")
+            await _finish(session, op.id, "done", outcome="found_existing", kind="reject")
             return
     try:
         await _send(
             ctx,
+            session,
             op,
             lambda: client.reject_not_authority(
                 complaint_id,
@@ -467,7 +484,7 @@ async def _reject(ctx: WorkerContext, op: Any, mirror: Any, planned: PlannedOp) 
         cause = exc.__cause__
         if isinstance(cause, LaporTerminalError) and cause.status_code == 409:
             # "no longer disposed to this instansi": it has already left us.
-            await _finish(ctx, op.id, "done", outcome="already_moved", kind="reject")
+            await _finish(session, op.id, "done", outcome="already_moved", kind="reject")
             return
         raise
-    await _finish(ctx, op.id, "done", outcome="done", kind="reject")
+    await _finish(session, op.id, "done", outcome="done", kind="reject")
