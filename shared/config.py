@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     lapor_webhook_secret: SecretStr = SecretStr(DEMO_LAPOR_WEBHOOK_SECRET)
     lapor_rate_limit_per_s: float = 15.0
     lapor_timeout_s: float = 10.0
-    lapor_concurrency: int = 8
+    lapor_concurrency: int = 32  # calls in flight; the token bucket alone sets the pace
     lapor_sync_enabled: bool = True
 
     # -- channels (a channel whose secret is empty is off) --------------------------
