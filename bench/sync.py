@@ -103,7 +103,8 @@ async def mirror(url: str, sim_port: int, ids: list[int], say: Callable[[str], N
         # The operator sets the client's pace to the national limit it was given.
         lapor_rate_limit_per_s=float(RATE_LIMIT_PER_S),
     )
-    ctx = WorkerContext(settings=settings, db=Database(url))
+    pool = settings.pool_size_for(["sync"], workers=True)  # as `simpul worker` sizes it
+    ctx = WorkerContext(settings=settings, db=Database(url, pool_size=pool))
     await open_lapor_client(ctx)
     stop = asyncio.Event()
     consumer = sync_consumer()

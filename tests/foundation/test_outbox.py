@@ -325,6 +325,19 @@ async def test_ordered_per_case_waits_for_a_retry_in_backoff(db, ctx, probe_subs
     assert [n for _c, n in recorder.seen] == ["a1", "a1", "a2"]
 
 
+async def test_ordered_per_case_handles_events_of_no_case(db, ctx, probe_subscription):
+    """Ordering is per case; an event with no case waits for nothing."""
+    case_a = await _case(db)
+    await _emit(db, "a1", case_a)
+    await _emit(db, "none-1")
+    await _emit(db, "none-2")
+    recorder = Recorder()
+    recorder.fail_on = {"a1"}
+    consumer = Consumer("probe", recorder, ordered_per_case=True, max_attempts=5)
+    await consumer.drain(ctx)
+    assert sorted(n for _c, n in recorder.seen) == ["a1", "none-1", "none-2"]
+
+
 async def test_a_late_committed_event_is_not_skipped(db, ctx, probe_subscription):
     """An event whose id was drawn before others' but committed after them is still handled."""
     if db.is_sqlite:
