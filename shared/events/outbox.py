@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,9 +108,8 @@ async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
         }
         for e in events
     ]
-    result = await session.execute(
-        insert(Event).returning(Event.id, sort_by_parameter_order=True), rows
-    )
+    # Core (table) inserts: the ORM's bulk path cost more CPU than the database did.
+    result = await session.execute(_insert_events_returning_ids(), rows)
     ids = list(result.scalars())
     deliveries = [
         {
@@ -125,8 +125,14 @@ async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
         for consumer in consumers_for(e.type)
     ]
     if deliveries:
-        await session.execute(insert(EventDelivery), deliveries)
+        await session.execute(insert(EventDelivery.__table__), deliveries)
     return ids
+
+
+@functools.cache
+def _insert_events_returning_ids() -> Any:
+    table = Event.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 async def list_dead_letters(
