@@ -244,9 +244,7 @@ async def create_cases(
     )
     places = {new.kecamatan_code for new, _ in items if new.kecamatan_code}
     known_places = (
-        set(await session.scalars(_kecamatan_named(), {"codes": list(places)}))
-        if places
-        else set()
+        set(await session.scalars(_kecamatan_named(), {"codes": list(places)})) if places else set()
     )
     now = utcnow()
     results: list[OpenedCase | Unprocessable | None] = []
