@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.errors import Unprocessable
-from shared.events import NewEvent, emit, emit_many
+from shared.events import NewEvent, emit, emit_many, emit_many_raw
 from shared.models import Case, Category, Kecamatan, Reporter, utcnow
+from shared.pgbulk import insert_rows
 from shared.tracking import new_tracking_id
 
 KINDS = ("pengaduan", "aspirasi", "permintaan_informasi")
@@ -246,10 +247,87 @@ async def create_cases(
     known_places = (
         set(await session.scalars(_kecamatan_named(), {"codes": list(places)})) if places else set()
     )
+    plan = _plan_cases(items, categories, known_places)
+    if not plan.rows:
+        return plan.results  # type: ignore[return-value] - every slot holds a refusal
+    # Statements built once, Core (table) inserts: in a grouped write the ORM's statement
+    # building and bulk path cost more CPU than the database's work (docs/performance.md).
+    ids = list((await session.execute(_insert_cases_returning_ids(), plan.rows)).scalars())
+    await session.execute(insert(Reporter.__table__), plan.reporter_rows(ids))
+    await emit_many(session, plan.received_events(ids))
+    return plan.opened(ids)
+
+
+async def create_cases_raw(
+    conn: Any, items: Sequence[tuple[NewCase, Actor]]
+) -> list[OpenedCase | Unprocessable]:
+    """:func:`create_cases` on a raw asyncpg connection inside its transaction
+    (PostgreSQL; the grouped intake writer, see :mod:`shared.pgbulk`): the same rows."""
+    codes = sorted({new.category_code for new, _ in items if new.category_code})
+    categories = {
+        r["code"]: Category(**dict(r))
+        for r in (await conn.fetch(_CATEGORIES_RAW, codes) if codes else [])
+    }
+    places = sorted({new.kecamatan_code for new, _ in items if new.kecamatan_code})
+    known_places = {r[0] for r in (await conn.fetch(_KECAMATAN_RAW, places) if places else [])}
+    plan = _plan_cases(items, categories, known_places)
+    if not plan.rows:
+        return plan.results  # type: ignore[return-value] - every slot holds a refusal
+    ids = await insert_rows(conn, Case.__table__, plan.rows, returning="id")
+    await insert_rows(conn, Reporter.__table__, plan.reporter_rows(ids))
+    await emit_many_raw(conn, plan.received_events(ids))
+    return plan.opened(ids)
+
+
+_CATEGORIES_RAW = "SELECT * FROM categories WHERE code = ANY($1::varchar[])"
+_KECAMATAN_RAW = "SELECT code FROM kecamatan WHERE code = ANY($1::varchar[])"
+
+
+@dataclass
+class _CasePlan:
+    """The validated items of a :func:`create_cases` call and their case rows."""
+
+    results: list[OpenedCase | Unprocessable | None]
+    rows: list[dict[str, Any]]
+    #: (slot in ``results``, item) of each row, in row order.
+    accepted: list[tuple[int, NewCase, Actor]]
+
+    def reporter_rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        return [
+            _reporter_row(new, case_id)
+            for (_, new, _), case_id in zip(self.accepted, ids, strict=True)
+        ]
+
+    def received_events(self, ids: list[int]) -> list[NewEvent]:
+        return [
+            _received_event(new, row, case_id, actor)
+            for (_, new, actor), row, case_id in zip(self.accepted, self.rows, ids, strict=True)
+        ]
+
+    def opened(self, ids: list[int]) -> list[OpenedCase | Unprocessable]:
+        for (slot, _, _), row, case_id in zip(self.accepted, self.rows, ids, strict=True):
+            self.results[slot] = OpenedCase(
+                id=case_id,
+                tracking_id=row["tracking_id"],
+                status=row["status"],
+                kind=row["kind"],
+                category_code=row["category_code"],
+                anonymous=row["anonymous"],
+                confidential=row["confidential"],
+                external_ref=row["external_ref"],
+                received_at=row["received_at"],
+            )
+        return self.results  # type: ignore[return-value] - every slot is filled now
+
+
+def _plan_cases(
+    items: Sequence[tuple[NewCase, Actor]],
+    categories: dict[str, Category],
+    known_places: set[str],
+) -> _CasePlan:
+    """Each item checked as :func:`create_case` checks it; a row for each accepted one."""
     now = utcnow()
-    results: list[OpenedCase | Unprocessable | None] = []
-    rows: list[dict[str, Any]] = []
-    accepted: list[tuple[int, NewCase, Actor]] = []
+    plan = _CasePlan(results=[], rows=[], accepted=[])
     for new, actor in items:
         try:
             _check_channel(new)
@@ -258,40 +336,12 @@ async def create_cases(
             _check_kecamatan(new, new.kecamatan_code in known_places)
             kind = _kind_of(new, category)
         except Unprocessable as exc:
-            results.append(exc)
+            plan.results.append(exc)
             continue
-        accepted.append((len(results), new, actor))
-        results.append(None)  # filled once the rows exist
-        rows.append(_case_row(new, category, kind, now))
-    if not rows:
-        return results  # type: ignore[return-value] - every slot holds a refusal
-    # Statements built once, Core (table) inserts: in a grouped write the ORM's statement
-    # building and bulk path cost more CPU than the database's work (docs/performance.md).
-    ids = list((await session.execute(_insert_cases_returning_ids(), rows)).scalars())
-    await session.execute(
-        insert(Reporter.__table__),
-        [_reporter_row(new, case_id) for (_, new, _), case_id in zip(accepted, ids, strict=True)],
-    )
-    await emit_many(
-        session,
-        [
-            _received_event(new, row, case_id, actor)
-            for (_, new, actor), row, case_id in zip(accepted, rows, ids, strict=True)
-        ],
-    )
-    for (slot, _, _), row, case_id in zip(accepted, rows, ids, strict=True):
-        results[slot] = OpenedCase(
-            id=case_id,
-            tracking_id=row["tracking_id"],
-            status=row["status"],
-            kind=row["kind"],
-            category_code=row["category_code"],
-            anonymous=row["anonymous"],
-            confidential=row["confidential"],
-            external_ref=row["external_ref"],
-            received_at=row["received_at"],
-        )
-    return results  # type: ignore[return-value] - every slot is filled now
+        plan.accepted.append((len(plan.results), new, actor))
+        plan.results.append(None)  # filled once the rows exist
+        plan.rows.append(_case_row(new, category, kind, now))
+    return plan
 
 
 @functools.cache

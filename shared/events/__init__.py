@@ -1,6 +1,15 @@
 """The durable event log and transactional outbox (see ``outbox`` and ``consumer``)."""
 
 from shared.events.consumer import Consumer, Defer, PeriodicJob, WorkerContext
-from shared.events.outbox import NewEvent, emit, emit_many
+from shared.events.outbox import NewEvent, emit, emit_many, emit_many_raw
 
-__all__ = ["Consumer", "Defer", "PeriodicJob", "WorkerContext", "NewEvent", "emit", "emit_many"]
+__all__ = [
+    "Consumer",
+    "Defer",
+    "PeriodicJob",
+    "WorkerContext",
+    "NewEvent",
+    "emit",
+    "emit_many",
+    "emit_many_raw",
+]

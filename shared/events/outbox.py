@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Actor
 from shared.events.subscriptions import consumers_for
 from shared.models import Event, EventDelivery, utcnow
+from shared.pgbulk import insert_rows
 
 
 async def emit(
@@ -90,7 +91,29 @@ async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
     if not events:
         return []
     now = utcnow()
-    rows = [
+    rows = _event_rows(events, now)
+    # Core (table) inserts: the ORM's bulk path cost more CPU than the database did.
+    ids = list((await session.execute(_insert_events_returning_ids(), rows)).scalars())
+    deliveries = _delivery_rows(events, rows, ids, now)
+    if deliveries:
+        await session.execute(insert(EventDelivery.__table__), deliveries)
+    return ids
+
+
+async def emit_many_raw(conn: Any, events: list[NewEvent]) -> list[int]:
+    """:func:`emit_many` on a raw asyncpg connection inside its transaction (PostgreSQL;
+    the grouped intake writer, see :mod:`shared.pgbulk`): the same rows."""
+    if not events:
+        return []
+    now = utcnow()
+    rows = _event_rows(events, now)
+    ids = await insert_rows(conn, Event.__table__, rows, returning="id")
+    await insert_rows(conn, EventDelivery.__table__, _delivery_rows(events, rows, ids, now))
+    return ids
+
+
+def _event_rows(events: list[NewEvent], now: datetime) -> list[dict[str, Any]]:
+    return [
         {
             "case_id": e.case_id,
             "subject_type": e.subject_type,
@@ -108,10 +131,13 @@ async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
         }
         for e in events
     ]
-    # Core (table) inserts: the ORM's bulk path cost more CPU than the database did.
-    result = await session.execute(_insert_events_returning_ids(), rows)
-    ids = list(result.scalars())
-    deliveries = [
+
+
+def _delivery_rows(
+    events: list[NewEvent], rows: list[dict[str, Any]], ids: list[int], now: datetime
+) -> list[dict[str, Any]]:
+    """One pending delivery per subscribed consumer of each event, due at its moment."""
+    return [
         {
             "event_id": event_id,
             "consumer": consumer,
@@ -124,9 +150,6 @@ async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
         for event_id, e, row in zip(ids, events, rows, strict=True)
         for consumer in consumers_for(e.type)
     ]
-    if deliveries:
-        await session.execute(insert(EventDelivery.__table__), deliveries)
-    return ids
 
 
 @functools.cache

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Reporter
 from shared.models.intake import IdempotencyKey
+from shared.pgbulk import insert_rows
 from shared.tracking import normalize
 
 
@@ -135,6 +136,43 @@ async def find_idempotency_keys(
     )
     found = {(row.client_app_id, row.key): row for row in rows}
     return {pair: row for pair, row in found.items() if pair in pairs}
+
+
+# The same reads on a raw asyncpg connection (the PostgreSQL grouped write, shared.pgbulk).
+
+
+async def app_keys_raw(conn: Any, app_ids: set[int]) -> dict[int, str]:
+    rows = await conn.fetch(
+        "SELECT id, key_hash FROM client_apps WHERE id = ANY($1::int[]) AND active",
+        sorted(app_ids),
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def find_idempotency_keys_raw(
+    conn: Any, pairs: set[tuple[int, str]]
+) -> dict[tuple[int, str], IdempotencyKey]:
+    """As :func:`find_idempotency_keys`; rows as detached ``IdempotencyKey`` objects."""
+    rows = await conn.fetch(
+        "SELECT * FROM idempotency_keys"
+        " WHERE client_app_id = ANY($1::int[]) AND key = ANY($2::varchar[])",
+        sorted({app for app, _ in pairs}),
+        sorted({key for _, key in pairs}),
+    )
+    found = {(row["client_app_id"], row["key"]): IdempotencyKey(**dict(row)) for row in rows}
+    return {pair: row for pair, row in found.items() if pair in pairs}
+
+
+async def delete_idempotency_keys_raw(conn: Any, row_ids: list[int]) -> None:
+    await conn.execute("DELETE FROM idempotency_keys WHERE id = ANY($1::bigint[])", row_ids)
+
+
+async def insert_attachments_raw(conn: Any, rows: list[dict[str, Any]]) -> None:
+    await insert_rows(conn, Attachment.__table__, rows)
+
+
+async def insert_idempotency_keys_raw(conn: Any, rows: list[dict[str, Any]]) -> None:
+    await insert_rows(conn, IdempotencyKey.__table__, rows)
 
 
 # Statements of the grouped write, built once (building them cost more CPU than running).

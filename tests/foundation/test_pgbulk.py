@@ -1,0 +1,124 @@
+"""The raw asyncpg write path (shared.pgbulk) writes the rows the session path writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from shared.auth import SYSTEM
+from shared.cases.service import (
+    NewCase,
+    OpenedCase,
+    ReporterInput,
+    create_cases,
+    create_cases_raw,
+)
+from shared.errors import Unprocessable
+from shared.models import Case, Event, EventDelivery, Reporter
+from shared.seed import seed_reference_data
+
+# Columns that differ between two openings of the same complaint by design.
+DRAWN = {"id", "case_id", "event_id", "subject_id", "tracking_id"}
+CLOCK = {"received_at", "status_changed_at", "created_at", "updated_at", "occurred_at"}
+CLOCK |= {"next_attempt_at"}
+
+
+def _items() -> list[tuple[NewCase, Any]]:
+    named = NewCase(
+        channel="web",
+        title="Lampu jalan padam",
+        description="Lampu jalan di simpang empat padam sejak seminggu.",
+        category_code="ADMINDUK",
+        kecamatan_code="TABANAN",
+        lat=-8.54,
+        lon=115.12,
+        reporter=ReporterInput(channel="web", name="Budi", phone="+6281234567890"),
+        event_data={"via": "test"},
+    )
+    anonymous = NewCase(
+        channel="web",
+        title="Pungutan liar",
+        description="Ada pungutan di loket.",
+        category_code="ADMINDUK",
+        anonymous=True,
+        confidential=True,
+    )
+    refused = NewCase(channel="web", title="x", description="y", category_code="NOPE")
+    return [(named, SYSTEM), (refused, SYSTEM), (anonymous, SYSTEM)]
+
+
+def _row(obj: Any, skip: set[str]) -> dict[str, Any]:
+    return {c.name: getattr(obj, c.name) for c in obj.__table__.columns if c.name not in skip}
+
+
+async def _written(db, case_ids: list[int]) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Every row the opening wrote, comparable across openings."""
+    out = []
+    async with db.session() as session:
+        for case_id in case_ids:
+            case = await session.get(Case, case_id)
+            reporter = await session.scalar(select(Reporter).where(Reporter.case_id == case_id))
+            events = (await session.scalars(select(Event).where(Event.case_id == case_id))).all()
+            deliveries = (
+                await session.scalars(
+                    select(EventDelivery)
+                    .where(EventDelivery.case_id == case_id)
+                    .order_by(EventDelivery.consumer)
+                )
+            ).all()
+            out.append(
+                {
+                    "case": _row(case, DRAWN | CLOCK),
+                    "reporter": _row(reporter, DRAWN),
+                    "events": [_row(e, DRAWN | CLOCK) for e in events],
+                    "deliveries": [_row(d, DRAWN | CLOCK) for d in deliveries],
+                    "due_at_received": [
+                        d.next_attempt_at == e.occurred_at for e in events for d in deliveries
+                    ],
+                }
+            )
+    return out
+
+
+async def test_the_raw_path_opens_the_same_cases_as_the_session_path(db):  # noqa: ANN001
+    if db.is_sqlite:
+        pytest.skip("the raw path is PostgreSQL's (asyncpg)")
+    async with db.session() as session:
+        await seed_reference_data(session)
+    async with db.session() as session:
+        by_session = await create_cases(session, _items())
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        async with driver.transaction():
+            by_raw = await create_cases_raw(driver, _items())
+
+    for results in (by_session, by_raw):
+        assert [type(r) for r in results] == [OpenedCase, Unprocessable, OpenedCase]
+        assert results[1].code == "unknown_category"
+        assert results[0].received_at.tzinfo is not None
+    session_ids = [r.id for r in by_session if isinstance(r, OpenedCase)]
+    raw_ids = [r.id for r in by_raw if isinstance(r, OpenedCase)]
+    assert raw_ids == sorted(raw_ids) and min(raw_ids) > max(session_ids)
+    assert await _written(db, raw_ids) == await _written(db, session_ids)
+    # Each returned id is its own item's case, in order.
+    async with db.session() as session:
+        titles = [(await session.get(Case, i)).title for i in raw_ids]
+    assert titles == ["Lampu jalan padam", "Pungutan liar"]
+
+
+async def test_the_raw_path_rolls_back_with_its_transaction(db):  # noqa: ANN001
+    if db.is_sqlite:
+        pytest.skip("the raw path is PostgreSQL's (asyncpg)")
+    async with db.session() as session:
+        await seed_reference_data(session)
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        transaction = driver.transaction()
+        await transaction.start()
+        await create_cases_raw(driver, _items())
+        await transaction.rollback()
+    async with db.session() as session:
+        assert (await session.scalars(select(Case.id))).all() == []
+        assert (await session.scalars(select(Event.id))).all() == []
