@@ -157,7 +157,6 @@ async def cached_client_app(request: Request) -> ClientAppRef:
 
 
 CurrentClientApp = Annotated[ClientApp, Depends(client_app_from_key)]
-CachedClientApp = Annotated[ClientAppRef, Depends(cached_client_app)]
 CurrentActor = Annotated[Actor, Depends(ops_actor)]
 
 

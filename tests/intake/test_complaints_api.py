@@ -517,3 +517,10 @@ async def test_a_failure_after_the_case_is_flushed_leaves_no_case_and_no_key(
     assert await count(db, Case) == 0
     assert await count(db, IdempotencyKey) == 0
     assert await count(db, Event) == 0
+
+
+async def test_the_openapi_declares_the_push_endpoints_headers_and_body(client):
+    spec = (await client.get("/openapi.json")).json()
+    push = spec["paths"]["/api/v1/complaints"]["post"]
+    assert {(p["name"], p["in"]) for p in push["parameters"]} == {("Idempotency-Key", "header")}
+    assert "application/json" in push["requestBody"]["content"]
