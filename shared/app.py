@@ -9,6 +9,7 @@ service behaves the same alone or together.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -127,6 +128,23 @@ def health_router() -> APIRouter:
     return router
 
 
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive after the process's first start-up (modules, models, compiled
+    schemas, caches) out of the garbage collector's reach: a full collection then scans only
+    what requests created. Measured on an intake worker under load: the longest collection
+    pause went from 90-175 ms to 15-18 ms (docs/performance.md). Once per process, so that
+    a test run building many apps does not keep each of them forever."""
+    global _startup_frozen
+    if _startup_frozen:
+        return
+    _startup_frozen = True
+    gc.collect()
+    gc.freeze()
+
+
 def build_app(
     specs: list[ServiceSpec], settings: Settings | None = None, *, run_workers: bool | None = None
 ) -> FastAPI:
@@ -152,6 +170,7 @@ def build_app(
         app.state.workers = workers
         if workers_on:
             workers.start()
+        freeze_startup_objects()
         try:
             yield
         finally:
