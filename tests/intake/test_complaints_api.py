@@ -242,6 +242,59 @@ async def test_malformed_json_is_400(client, db, api_key):
     assert await count(db, Case) == 0
 
 
+async def test_malformed_json_names_where_the_decoder_stopped(client, api_key):
+    response = await client.post(
+        "/api/v1/complaints",
+        content=b'{"description": "x",',
+        headers={"X-API-Key": api_key, "Content-Type": "application/json"},
+    )
+    assert "at character 20" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "field", "kind"),
+    [
+        pytest.param(b"", "application/json", "body", "missing", id="empty"),
+        pytest.param(b"[1, 2]", "application/json", "body", "model_type", id="not-an-object"),
+        pytest.param(
+            b"x=1", "application/x-www-form-urlencoded", "body", "content_type", id="form"
+        ),
+        pytest.param(b"{}", "application/json", "description", "missing", id="no-fields"),
+    ],
+)
+async def test_a_body_that_is_not_a_complaint_is_refused_with_a_reason(
+    client, db, api_key, content, content_type, field, kind
+):
+    response = await client.post(
+        "/api/v1/complaints",
+        content=content,
+        headers={"X-API-Key": api_key, "Content-Type": content_type},
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["message"].startswith(f"{field}: ")
+    assert (error["errors"][0]["field"], error["errors"][0]["type"]) == (field, kind)
+    assert await count(db, Case) == 0
+
+
+async def test_a_vendor_json_media_type_is_json(client, api_key):
+    response = await client.post(
+        "/api/v1/complaints",
+        content=json.dumps(complaint()).encode(),
+        headers={"X-API-Key": api_key, "Content-Type": "application/vnd.simpul+json"},
+    )
+    assert response.status_code == 201
+
+
+async def test_the_key_is_checked_before_the_body(client):
+    response = await client.post(
+        "/api/v1/complaints",
+        content=b'{"description": ',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 401
+
+
 async def test_body_too_large_is_413(client, db, api_key):
     huge = json.dumps(complaint(description="x" * (13 * 1024 * 1024))).encode()
     response = await client.post(
@@ -523,4 +576,7 @@ async def test_the_openapi_declares_the_push_endpoints_headers_and_body(client):
     spec = (await client.get("/openapi.json")).json()
     push = spec["paths"]["/api/v1/complaints"]["post"]
     assert {(p["name"], p["in"]) for p in push["parameters"]} == {("Idempotency-Key", "header")}
-    assert "application/json" in push["requestBody"]["content"]
+    schema = push["requestBody"]["content"]["application/json"]["schema"]
+    assert push["requestBody"]["required"] is True
+    assert {"description", "category", "reporter"} <= set(schema["properties"])
+    assert "$ref" not in json.dumps(schema)  # nested models written in place

@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 
 from services.intake.complaints import group_commit, service
 from services.intake.complaints import repository as repo
+from services.intake.complaints.body import COMPLAINT_REQUEST_BODY, read_complaint
 from services.intake.complaints.schemas import (
     ComplaintAccepted,
     ComplaintForApp,
-    ComplaintIn,
     PublicComplaint,
 )
 from shared.auth import ClientAppRef, CurrentClientApp, cached_client_app
@@ -33,15 +33,13 @@ async def rate_limited_app(request: Request, client_app: CurrentClientApp) -> Cl
 
 async def rate_limited_pusher(request: Request) -> ClientAppRef:
     """As :func:`rate_limited_app`, for the push endpoint: the key from the process cache
-    (the grouped write re-checks it in its transaction). One flat dependency: on the
-    hottest endpoint each level of dependency solving cost measurable CPU."""
+    (the grouped write re-checks it in its transaction)."""
     client_app = await cached_client_app(request)
     get_rate_limiter(request.app).check(SCOPE_API_KEY, str(client_app.id))
     return client_app
 
 
 ClientAppWithinLimit = Annotated[ClientApp, Depends(rate_limited_app)]
-PusherWithinLimit = Annotated[ClientAppRef, Depends(rate_limited_pusher)]
 
 
 def _idempotency_key(value: str | None) -> str | None:
@@ -76,7 +74,10 @@ IDEMPOTENCY_KEY_PARAMETER = {
     status_code=201,
     response_model=ComplaintAccepted,
     summary="Push a complaint (local apps)",
-    openapi_extra={"parameters": [IDEMPOTENCY_KEY_PARAMETER]},
+    openapi_extra={
+        "parameters": [IDEMPOTENCY_KEY_PARAMETER],
+        "requestBody": COMPLAINT_REQUEST_BODY,
+    },
     responses={
         409: {"description": "Idempotency-Key already used with another body"},
         413: {"description": "Body too large"},
@@ -84,15 +85,15 @@ IDEMPOTENCY_KEY_PARAMETER = {
         429: {"description": "Rate limit of this API key; see Retry-After"},
     },
 )
-async def push_complaint(
-    request: Request, complaint: ComplaintIn, client_app: PusherWithinLimit
-) -> JSONResponse:
+async def push_complaint(request: Request) -> JSONResponse:
     """Open a case. The same ``Idempotency-Key`` and body within 24 h answer the first answer
     (same status and body, header ``Idempotent-Replayed: true``); the same key with another
     body is ``409 idempotency_key_reused``. Answers once the case is committed."""
-    # Header and settings read here rather than as dependencies (see rate_limited_pusher);
-    # the header is declared in the OpenAPI by IDEMPOTENCY_KEY_PARAMETER.
+    # Key, header, body and settings read here rather than as parameters and dependencies
+    # (see services/intake/complaints/body.py); the OpenAPI declares them by hand.
+    client_app = await rate_limited_pusher(request)
     key = _idempotency_key(request.headers.get("idempotency-key"))
+    complaint = await read_complaint(request)
     settings: Settings = request.app.state.settings
     # Only a keyed request is ever compared with another (same key, same body?).
     body_sha256 = service.body_fingerprint(await request.body()) if key is not None else ""
