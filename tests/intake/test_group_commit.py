@@ -238,3 +238,27 @@ async def test_concurrent_requests_over_http(app, client, db, api_key, monkeypat
     assert sorted(r.status_code for r in responses) == [201] * 20
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 10
     assert await _count(db, Case) == 10
+
+
+async def test_the_writer_outlives_its_connection_being_killed(app, db, api_key):
+    """PostgreSQL: the writer keeps a connection; when the server kills it, the next group is
+    written one by one (nothing lost, nothing doubled) and the one after on a new one."""
+    if db.is_sqlite:
+        pytest.skip("the writer keeps a connection of its own on PostgreSQL only")
+    from sqlalchemy import text
+
+    ref = await _ref(db, api_key)
+    writer = group_commit.GroupWriter(db, app.state.settings)
+    first = await writer.submit(_submission(ref, key="k-1"))
+    pid = writer._conn_driver.get_server_pid()
+    async with db.session() as session:
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    second = await writer.submit(_submission(ref, key="k-2"))
+    third = await writer.submit(_submission(ref, key="k-3"))
+    assert writer._conn_driver.get_server_pid() != pid
+    await writer.close()
+
+    assert [a.status_code for a in (first, second, third)] == [201, 201, 201]
+    assert await _count(db, Case) == 3
+    assert await _count(db, IdempotencyKey) == 3
+    assert writer._conn is None  # given back to the pool on close
