@@ -82,3 +82,11 @@ def test_embedded_simulator_is_reached_where_this_process_listens():
     assert settings.effective_lapor_base_url == "http://127.0.0.1:8123/lapor-sim"
     configured = Settings(_env_file=None, lapor_base_url="https://lapor.example.go.id/lapor/3.0.0")
     assert configured.effective_lapor_base_url == "https://lapor.example.go.id/lapor/3.0.0"
+
+
+def test_a_process_running_the_sync_workers_keeps_a_connection_per_lapor_call():
+    settings = Settings(db_pool_size=10, lapor_concurrency=32)
+    assert settings.pool_size_for(["intake", "sync"], workers=True) == 32
+    assert settings.pool_size_for(["sync"], workers=False) == 10  # HTTP only
+    assert settings.pool_size_for(["intake"], workers=True) == 10
+    assert Settings(db_pool_size=50).pool_size_for(["sync"], workers=True) == 50
