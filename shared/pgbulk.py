@@ -30,8 +30,8 @@ class _Statement:
     sql: str
     columns: tuple[str, ...]
     converters: tuple[Callable[[Any], Any] | None, ...]
-    #: Columns the rows leave out that have a Python-side default: (name, make value).
-    defaults: tuple[tuple[str, Callable[[], Any]], ...]
+    #: Per column: None where the rows give it, else what makes its Python-side default.
+    defaults: tuple[Callable[[], Any] | None, ...]
 
 
 def _quote(name: str) -> str:
@@ -52,12 +52,12 @@ def _default_maker(column: Column) -> Callable[[], Any] | None:
 
 @functools.cache
 def _statement(table: Table, given: tuple[str, ...], returning: str | None) -> _Statement:
-    defaults = tuple(
-        (column.name, maker)
+    defaulted = {
+        column.name: maker
         for column in table.columns
         if column.name not in given and (maker := _default_maker(column)) is not None
-    )
-    names = given + tuple(name for name, _ in defaults)
+    }
+    names = given + tuple(defaulted)
     columns = [table.c[name] for name in names]
     arrays = ", ".join(
         f"${i}::{column.type.compile(dialect=_DIALECT)}[]" for i, column in enumerate(columns, 1)
@@ -71,6 +71,7 @@ def _statement(table: Table, given: tuple[str, ...], returning: str | None) -> _
     converters = tuple(
         column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT) for column in columns
     )
+    defaults = tuple(defaulted.get(name) for name in names)
     return _Statement(sql, names, converters, defaults)
 
 
@@ -85,12 +86,10 @@ async def insert_rows(
         return []
     statement = _statement(table, tuple(rows[0]), returning)
     arrays: list[list[Any]] = []
-    for name, convert in zip(statement.columns, statement.converters, strict=True):
-        if name in rows[0]:
-            values = [row[name] for row in rows]
-        else:
-            make = dict(statement.defaults)[name]
-            values = [make() for _ in rows]
+    for name, convert, make in zip(
+        statement.columns, statement.converters, statement.defaults, strict=True
+    ):
+        values = [row[name] for row in rows] if make is None else [make() for _ in rows]
         arrays.append(values if convert is None else [convert(v) for v in values])
     if returning is None:
         await conn.execute(statement.sql, *arrays)

@@ -4,7 +4,7 @@ so "an app sees only the cases it created" is written once."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -130,10 +130,19 @@ async def find_idempotency_keys(
 ) -> dict[tuple[int, str], IdempotencyKey]:
     """The stored keys among these (app, key) pairs: asked as "app in (...) and key in
     (...)" (one statement built once, on the unique index) and matched here."""
-    rows = await session.scalars(
-        _idempotency_keys_among(),
-        {"apps": sorted({app for app, _ in pairs}), "keys": sorted({key for _, key in pairs})},
-    )
+    apps, keys = _apps_and_keys(pairs)
+    rows = await session.scalars(_idempotency_keys_among(), {"apps": apps, "keys": keys})
+    return _matching(pairs, rows)
+
+
+def _apps_and_keys(pairs: set[tuple[int, str]]) -> tuple[list[int], list[str]]:
+    return sorted({app for app, _ in pairs}), sorted({key for _, key in pairs})
+
+
+def _matching(
+    pairs: set[tuple[int, str]], rows: Iterable[IdempotencyKey]
+) -> dict[tuple[int, str], IdempotencyKey]:
+    """The rows of exactly these pairs ("app in … and key in …" also finds cross pairs)."""
     found = {(row.client_app_id, row.key): row for row in rows}
     return {pair: row for pair, row in found.items() if pair in pairs}
 
@@ -156,11 +165,9 @@ async def find_idempotency_keys_raw(
     rows = await conn.fetch(
         "SELECT * FROM idempotency_keys"
         " WHERE client_app_id = ANY($1::int[]) AND key = ANY($2::varchar[])",
-        sorted({app for app, _ in pairs}),
-        sorted({key for _, key in pairs}),
+        *_apps_and_keys(pairs),
     )
-    found = {(row["client_app_id"], row["key"]): IdempotencyKey(**dict(row)) for row in rows}
-    return {pair: row for pair, row in found.items() if pair in pairs}
+    return _matching(pairs, (IdempotencyKey(**dict(row)) for row in rows))
 
 
 async def delete_idempotency_keys_raw(conn: Any, row_ids: list[int]) -> None:
