@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.errors import Unprocessable
-from shared.events import NewEvent, emit, emit_many, emit_many_raw
+from shared.events import NewEvent, emit, emit_many, event_inserts
 from shared.models import Case, Category, Kecamatan, Reporter, utcnow
-from shared.pgbulk import insert_rows
+from shared.pgbulk import insert_all
 from shared.tracking import new_tracking_id
 
 KINDS = ("pengaduan", "aspirasi", "permintaan_informasi")
@@ -261,26 +261,79 @@ async def create_cases(
 async def create_cases_raw(
     conn: Any, items: Sequence[tuple[NewCase, Actor]]
 ) -> list[OpenedCase | Unprocessable]:
-    """:func:`create_cases` on a raw asyncpg connection inside its transaction
-    (PostgreSQL; the grouped intake writer, see :mod:`shared.pgbulk`): the same rows."""
-    codes = sorted({new.category_code for new, _ in items if new.category_code})
-    categories = {
-        r["code"]: Category(**dict(r))
-        for r in (await conn.fetch(_CATEGORIES_RAW, codes) if codes else [])
-    }
-    places = sorted({new.kecamatan_code for new, _ in items if new.kecamatan_code})
-    known_places = {r[0] for r in (await conn.fetch(_KECAMATAN_RAW, places) if places else [])}
-    plan = _plan_cases(items, categories, known_places)
+    """:func:`create_cases` on a raw asyncpg connection (PostgreSQL; see :mod:`shared.pgbulk`):
+    the same rows, in two statements — the facts (:data:`FACTS_SQL`), then every row at
+    once. Outside a transaction the second statement commits them."""
+    facts = CaseFacts.from_record(await conn.fetchrow(FACTS_SQL, *facts_params(items)))
+    results, inserts = open_cases_with_ids(items, facts)
+    await insert_all(conn, inserts)
+    return results
+
+
+def facts_sql(first: int) -> str:
+    """Select-list items that fetch what opening cases needs from the database, with
+    parameters ``$first`` … ``$first+2`` (see :func:`facts_params`): the named categories and
+    kecamatan, and ids for the cases and their ``case.received`` events (``nextval``, in
+    order; unused ones are gaps, as after any rollback). To add to a caller's own SELECT, so
+    that all of a grouped write's reads are one round trip."""
+    n, codes, places = f"${first}::int", f"${first + 1}::varchar[]", f"${first + 2}::varchar[]"
+    return (
+        f"ARRAY(SELECT nextval(pg_get_serial_sequence('cases', 'id'))"
+        f" FROM generate_series(1, {n})) AS case_ids,"
+        f" ARRAY(SELECT nextval(pg_get_serial_sequence('events', 'id'))"
+        f" FROM generate_series(1, {n})) AS event_ids,"
+        f" ARRAY(SELECT c FROM categories c WHERE c.code = ANY({codes})) AS categories,"
+        f" ARRAY(SELECT code FROM kecamatan WHERE code = ANY({places})) AS kecamatan"
+    )
+
+
+FACTS_SQL = f"SELECT {facts_sql(1)}"
+
+
+def facts_params(items: Sequence[tuple[NewCase, Actor]]) -> list[Any]:
+    return [
+        len(items),
+        sorted({new.category_code for new, _ in items if new.category_code}),
+        sorted({new.kecamatan_code for new, _ in items if new.kecamatan_code}),
+    ]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What :func:`open_cases_with_ids` needs from the database (see :func:`facts_sql`)."""
+
+    categories: dict[str, Category]
+    known_places: set[str]
+    case_ids: list[int]
+    event_ids: list[int]
+
+    @classmethod
+    def from_record(cls, record: Any) -> CaseFacts:
+        return cls(
+            categories={r["code"]: Category(**dict(r)) for r in record["categories"]},
+            known_places=set(record["kecamatan"]),
+            case_ids=list(record["case_ids"]),
+            event_ids=list(record["event_ids"]),
+        )
+
+
+def open_cases_with_ids(
+    items: Sequence[tuple[NewCase, Actor]], facts: CaseFacts
+) -> tuple[list[OpenedCase | Unprocessable], list[tuple[Table, list[dict[str, Any]]]]]:
+    """:func:`create_cases` without the database: each item checked against ``facts`` and
+    given the next allocated ids. Returns the results and the rows to insert, per table
+    (for :func:`shared.pgbulk.insert_all`). A tracking-id collision fails that insert."""
+    plan = _plan_cases(items, facts.categories, facts.known_places)
     if not plan.rows:
-        return plan.results  # type: ignore[return-value] - every slot holds a refusal
-    ids = await insert_rows(conn, Case.__table__, plan.rows, returning="id")
-    await insert_rows(conn, Reporter.__table__, plan.reporter_rows(ids))
-    await emit_many_raw(conn, plan.received_events(ids))
-    return plan.opened(ids)
-
-
-_CATEGORIES_RAW = "SELECT * FROM categories WHERE code = ANY($1::varchar[])"
-_KECAMATAN_RAW = "SELECT code FROM kecamatan WHERE code = ANY($1::varchar[])"
+        return plan.results, []  # type: ignore[return-value] - every slot holds a refusal
+    ids = facts.case_ids[: len(plan.rows)]
+    if len(ids) < len(plan.rows):
+        raise ValueError("fewer case ids allocated than cases to open")
+    events = plan.received_events(ids)
+    cases = [{**row, "id": case_id} for row, case_id in zip(plan.rows, ids, strict=True)]
+    inserts = [(Case.__table__, cases), (Reporter.__table__, plan.reporter_rows(ids))]
+    inserts += event_inserts(events, facts.event_ids[: len(events)])
+    return plan.opened(ids), inserts
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The durable event log and transactional outbox (see ``outbox`` and ``consumer``)."""
 
 from shared.events.consumer import Consumer, Defer, PeriodicJob, WorkerContext
-from shared.events.outbox import NewEvent, emit, emit_many, emit_many_raw
+from shared.events.outbox import NewEvent, emit, emit_many, event_inserts
 
 __all__ = [
     "Consumer",
@@ -11,5 +11,5 @@ __all__ = [
     "NewEvent",
     "emit",
     "emit_many",
-    "emit_many_raw",
+    "event_inserts",
 ]

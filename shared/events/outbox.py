@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.events.subscriptions import consumers_for
 from shared.models import Event, EventDelivery, utcnow
-from shared.pgbulk import insert_rows
 
 
 async def emit(
@@ -100,16 +99,18 @@ async def emit_many(session: AsyncSession, events: list[NewEvent]) -> list[int]:
     return ids
 
 
-async def emit_many_raw(conn: Any, events: list[NewEvent]) -> list[int]:
-    """:func:`emit_many` on a raw asyncpg connection inside its transaction (PostgreSQL;
-    the grouped intake writer, see :mod:`shared.pgbulk`): the same rows."""
-    if not events:
-        return []
+def event_inserts(
+    events: list[NewEvent], ids: list[int]
+) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The rows :func:`emit_many` writes, with the events' ids given (allocated beforehand,
+    increasing in list order): for a single multi-table statement on a raw connection
+    (:func:`shared.pgbulk.insert_all`; the grouped intake writer on PostgreSQL)."""
     now = utcnow()
     rows = _event_rows(events, now)
-    ids = await insert_rows(conn, Event.__table__, rows, returning="id")
-    await insert_rows(conn, EventDelivery.__table__, _delivery_rows(events, rows, ids, now))
-    return ids
+    deliveries = _delivery_rows(events, rows, ids, now)
+    for row, event_id in zip(rows, ids, strict=True):
+        row["id"] = event_id
+    return [(Event.__table__, rows), (EventDelivery.__table__, deliveries)]
 
 
 def _event_rows(events: list[NewEvent], now: datetime) -> list[dict[str, Any]]:

@@ -122,3 +122,47 @@ async def test_the_raw_path_rolls_back_with_its_transaction(db):  # noqa: ANN001
     async with db.session() as session:
         assert (await session.scalars(select(Case.id))).all() == []
         assert (await session.scalars(select(Event.id))).all() == []
+
+
+async def test_insert_all_writes_every_part_in_one_atomic_durable_statement(db):  # noqa: ANN001
+    """Parts may reference each other (foreign keys are checked at the statement's end);
+    outside a transaction the statement is its own commit, all rows or none."""
+    if db.is_sqlite:
+        pytest.skip("the raw path is PostgreSQL's (asyncpg)")
+    import asyncpg
+
+    from shared.cases.service import FACTS_SQL, CaseFacts, facts_params, open_cases_with_ids
+    from shared.pgbulk import insert_all
+
+    async with db.session() as session:
+        await seed_reference_data(session)
+    items = _items()
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        facts = CaseFacts.from_record(await driver.fetchrow(FACTS_SQL, *facts_params(items)))
+        assert len(facts.case_ids) == len(facts.event_ids) == 3
+        assert facts.case_ids == sorted(facts.case_ids)
+        results, inserts = open_cases_with_ids(items, facts)
+        assert [table.name for table, _ in inserts] == [
+            "cases", "reporters", "events", "event_deliveries",
+        ]  # fmt: skip
+
+        # A duplicate tracking id in the last row refuses the whole statement: nothing lands.
+        bad_cases = [dict(row) for row in inserts[0][1]]
+        bad_cases[-1]["tracking_id"] = bad_cases[0]["tracking_id"]
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await insert_all(driver, [(inserts[0][0], bad_cases), *inserts[1:]])
+        async with db.session() as session:
+            assert (await session.scalars(select(Case.id))).all() == []
+
+        await insert_all(driver, inserts)
+        assert not driver.is_in_transaction()
+    # Committed: another connection sees every row, children pointing at their parents.
+    opened = [r.id for r in results if isinstance(r, OpenedCase)]
+    assert opened == facts.case_ids[:2]
+    written = await _written(db, opened)
+    assert [len(w["events"]) for w in written] == [1, 1]
+    assert all(w["deliveries"] for w in written)
+    async with db.session() as session:
+        event_ids = (await session.scalars(select(Event.id).order_by(Event.id))).all()
+    assert event_ids == facts.event_ids[:2]

@@ -553,13 +553,13 @@ async def test_a_failure_after_the_case_is_flushed_leaves_no_case_and_no_key(
 ):
     import httpx
 
-    from services.intake.complaints import repository
+    from services.intake.complaints import group_commit, repository
 
     async def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(repository, "insert_attachments", broken)
-    monkeypatch.setattr(repository, "insert_attachments_raw", broken)  # the PostgreSQL writer's
+    monkeypatch.setattr(group_commit._RawStore, "insert_attachments", broken)  # PostgreSQL's
     monkeypatch.setattr(app.state.settings, "intake_group_commit", grouped)
     headers = {"X-API-Key": api_key, "Idempotency-Key": "req-atomic"}
     body = complaint(attachments=[{"filename": "a.png", "content_base64": b64(PNG)}])

@@ -262,3 +262,73 @@ async def test_the_writer_outlives_its_connection_being_killed(app, db, api_key)
     assert await _count(db, Case) == 3
     assert await _count(db, IdempotencyKey) == 3
     assert writer._conn is None  # given back to the pool on close
+
+
+class _Counting:
+    """A raw connection that counts the statements sent through it."""
+
+    def __init__(self, conn) -> None:  # noqa: ANN001
+        self.conn, self.statements = conn, 0
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        attr = getattr(self.conn, name)
+        if name in ("execute", "fetch", "fetchrow", "fetchval"):
+            self.statements += 1
+        return attr
+
+
+async def test_a_group_is_two_statements_on_postgresql(app, db, api_key):
+    """One statement reads what the group needs, one writes every row (and commits)."""
+    if db.is_sqlite:
+        pytest.skip("the raw store is PostgreSQL's")
+    ref = await _ref(db, api_key)
+    group = [_submission(ref, key=f"two-{i}") for i in range(5)]
+    group += [_submission(ref, category="NOPE"), _submission(ref)]
+    async with db.engine.connect() as conn:
+        counting = _Counting((await conn.get_raw_connection()).driver_connection)
+        store = group_commit._RawStore(counting)
+        outcomes, accepted = await group_commit.write_group(store, app.state.settings, group)
+        await store.commit()
+        assert counting.statements == 2
+        assert not counting.conn.is_in_transaction()
+    assert [getattr(o, "status_code", None) for o in outcomes] == [201] * 5 + [422, 201]
+    assert len(accepted) == 6
+    assert await _count(db, Case) == 6
+    assert await _count(db, IdempotencyKey) == 5
+
+
+async def test_a_key_committed_elsewhere_after_the_read_sends_the_group_one_by_one(
+    app, db, api_key, monkeypatch
+):
+    """PostgreSQL: another process commits the same Idempotency-Key between the group's read
+    and its write; the database refuses the write (nothing of it lands) and each complaint is
+    written alone: the duplicate answers the other's answer, the rest open their cases."""
+    if db.is_sqlite:
+        pytest.skip("the raw store is PostgreSQL's")
+    ref = await _ref(db, api_key)
+    writer = group_commit.GroupWriter(db, app.state.settings)
+    read = group_commit._RawStore.look_up
+
+    async def racing_look_up(self, *args):  # noqa: ANN001, ANN002, ANN202
+        found = await read(self, *args)
+        async with db.session() as session:  # the other process, first to commit
+            await service.accept_complaint(
+                session,
+                settings=app.state.settings,
+                client_app=ref,
+                complaint=_submission(ref).complaint,
+                body_sha256=_submission(ref).body_sha256,
+                idempotency_key="raced",
+            )
+        monkeypatch.setattr(group_commit._RawStore, "look_up", read)
+        return found
+
+    monkeypatch.setattr(group_commit._RawStore, "look_up", racing_look_up)
+    answers = await _submit_together(
+        writer, [_submission(ref, key="raced"), _submission(ref, key="calm")]
+    )
+    await writer.close()
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].replayed and not answers[1].replayed
+    assert await _count(db, Case) == 2  # the other's and "calm": none doubled
+    assert await _count(db, IdempotencyKey) == 2

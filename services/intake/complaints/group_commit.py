@@ -8,13 +8,22 @@ committing and writes them all with one multi-row INSERT per table and one COMMI
 answers each request. A 2xx still means the complaint is on disk (``synchronous_commit``
 untouched); on an idle server a complaint waits for nobody.
 
+On PostgreSQL a group costs two round trips (:class:`_RawStore`): one statement reads
+everything the group needs (the apps' keys, stored idempotency keys, categories, kecamatan,
+ids for the new rows), and one statement writes every row of every table (``WITH … INSERT``,
+:func:`shared.pgbulk.insert_all`). That second statement runs outside any transaction, so
+it is its own atomic, durable commit. Statements, not rows, were the cost: each one a
+round trip, a wake-up of the writer between requests, and work for both processes
+(docs/performance.md). On SQLite the group goes through the ORM session.
+
 Each complaint's outcome is its own: an unknown category refuses that complaint only, a
-repeated Idempotency-Key answers its first answer. If the grouped transaction fails before
-its commit (a concurrent duplicate key in another process, a tracking-id collision), it is
-rolled back and every complaint in it is written alone by
-:func:`service.accept_complaint`, so one complaint never sinks another. If the COMMIT
-itself fails, nobody knows whether it landed: every request gets the error and clients
-retry with their Idempotency-Key, as they would after any failed commit.
+repeated Idempotency-Key answers its first answer. If the grouped write fails before it
+commits — or its statement is refused by the database (a concurrent duplicate key in
+another process, a tracking-id collision), so nothing of it was written — every complaint
+in it is written alone by :func:`service.accept_complaint`, so one complaint never sinks
+another. If the commit fails in a way that leaves its outcome unknown (the connection
+dropped), every request gets the error and clients retry with their Idempotency-Key, as
+they would after any failed commit.
 """
 
 from __future__ import annotations
@@ -24,20 +33,24 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import asyncpg
 import structlog
 from prometheus_client import Histogram
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.intake.complaints import repository as repo
 from services.intake.complaints import service
 from services.intake.complaints.schemas import ComplaintIn
 from shared.auth import Actor, ClientAppRef
-from shared.cases.service import NewCase, OpenedCase, create_cases, create_cases_raw
+from shared.cases.service import NewCase, OpenedCase, create_cases, open_cases_with_ids
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import Unauthorized, Unprocessable
 from shared.events import WorkerContext
-from shared.models import utcnow
+from shared.models import Attachment, utcnow
+from shared.models.intake import IdempotencyKey
+from shared.pgbulk import insert_all
 
 log = structlog.get_logger("simpul.intake.group_commit")
 
@@ -167,23 +180,27 @@ class GroupWriter:
         return written
 
     async def _write_raw(self, group: list[Submission]) -> _Written | None:
-        """PostgreSQL: the same write on an asyncpg driver, in a transaction of its own (see
-        :mod:`shared.pgbulk` for why). The writer keeps one pooled connection for itself:
-        checking one out per group cost a ping of three round trips."""
+        """PostgreSQL: the same write on an asyncpg driver, in two statements (see the
+        module docstring). The writer keeps one pooled connection for itself: checking one
+        out per group cost a ping of three round trips."""
         driver = await self._driver_connection()
-        transaction = driver.transaction()
+        store = _RawStore(driver)
         try:
-            await transaction.start()
-            written = await write_group(_RawStore(driver), self._settings, group)
-        except Exception:  # noqa: BLE001 - any failure before COMMIT: one by one
-            try:
-                await transaction.rollback()
-            except Exception:  # noqa: BLE001 - a broken connection: take another next time
+            written = await write_group(store, self._settings, group)
+        except Exception:  # noqa: BLE001 - nothing written yet: one by one
+            if driver.is_closed():
                 await self._release_connection(invalidate=True)
             await self._fall_back(group)
             return None
         try:
-            await transaction.commit()
+            await store.commit()
+        except asyncpg.PostgresError as exc:
+            if exc.sqlstate[:2] not in _REFUSED_CLASSES:
+                self._commit_failed(group, exc)
+                await self._release_connection(invalidate=True)
+                raise
+            await self._fall_back(group)  # refused, so rolled back: nothing was written
+            return None
         except BaseException as exc:
             self._commit_failed(group, exc)
             await self._release_connection(invalidate=True)  # state unknown: never reuse it
@@ -241,14 +258,19 @@ _Written = tuple[list[service.Answer | BaseException | object], list[tuple[int, 
 
 
 async def write_group(store: _Store, settings: Settings, group: list[Submission]) -> _Written:
-    """Write a group in the store's transaction (not committed). Returns one outcome per
-    submission — its answer, its own error, or :data:`AGAIN` — and what to log once the
-    transaction commits: (case id, app id, attachments) per opened case."""
+    """Prepare a group's write in the store (not committed: the caller commits the store).
+    Returns one outcome per submission — its answer, its own error, or :data:`AGAIN` — and
+    what to log once committed: (case id, app id, attachments) per opened case."""
     now = utcnow()
     outcomes: list[service.Answer | BaseException | object | None] = [None] * len(group)
+    items = [
+        (service.new_case(s.complaint, s.client_app, now), service.client_actor(s.client_app))
+        for s in group
+    ]
+    pairs = {(s.client_app.id, s.idempotency_key) for s in group if s.idempotency_key is not None}
+    keys, stored = await store.look_up({s.client_app.id for s in group}, pairs, items)
 
     # The key each request came with must still be its app's, and the app active.
-    keys = await store.app_keys({s.client_app.id for s in group})
     for i, s in enumerate(group):
         if keys.get(s.client_app.id) != s.client_app.key_hash:
             outcomes[i] = Unauthorized("invalid API key", code="invalid_api_key")
@@ -264,31 +286,20 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
         pair = (s.client_app.id, s.idempotency_key)
         if s.idempotency_key is not None and outcomes[i] is None and keyed[pair] != i:
             outcomes[i] = AGAIN
-    if keyed:
-        existing = await store.idempotency_keys(set(keyed))
-        expired = [
-            r.id for r in existing.values() if r.created_at < now - service.IDEMPOTENCY_WINDOW
-        ]
-        if expired:
-            await store.delete_idempotency_keys(expired)
-        for pair, row in existing.items():
-            if row.id not in expired:
-                i = keyed[pair]
-                try:
-                    outcomes[i] = service.replay(row, group[i].body_sha256)
-                except Exception as exc:  # noqa: BLE001 - the 409 is that request's answer
-                    outcomes[i] = exc
+    existing = {pair: row for pair, row in stored.items() if pair in keyed}
+    expired = [r.id for r in existing.values() if r.created_at < now - service.IDEMPOTENCY_WINDOW]
+    if expired:
+        await store.delete_idempotency_keys(expired)
+    for pair, row in existing.items():
+        if row.id not in expired:
+            i = keyed[pair]
+            try:
+                outcomes[i] = service.replay(row, group[i].body_sha256)
+            except Exception as exc:  # noqa: BLE001 - the 409 is that request's answer
+                outcomes[i] = exc
 
     todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
-    opened = await store.create_cases(
-        [
-            (
-                service.new_case(group[i].complaint, group[i].client_app, now),
-                service.client_actor(group[i].client_app),
-            )
-            for i in todo
-        ],
-    )
+    opened = await store.create_cases([items[i] for i in todo])
     attachments: list[dict[str, Any]] = []
     key_rows: list[dict[str, Any]] = []
     accepted: list[tuple[int, int, int]] = []
@@ -320,11 +331,17 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
     return outcomes, accepted  # type: ignore[return-value] - every slot is filled
 
 
-class _Store(Protocol):
-    """What :func:`write_group` reads and writes, in one open transaction."""
+_Pair = tuple[int, str]
 
-    async def app_keys(self, app_ids: set[int]) -> dict[int, str]: ...
-    async def idempotency_keys(self, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Any]: ...
+
+class _Store(Protocol):
+    """What :func:`write_group` reads and writes before its caller commits."""
+
+    async def look_up(
+        self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
+    ) -> tuple[dict[int, str], dict[_Pair, Any]]:
+        """The active apps' key hashes, and the stored idempotency keys among ``pairs``."""
+
     async def delete_idempotency_keys(self, row_ids: list[int]) -> None: ...
     async def create_cases(
         self, items: list[tuple[NewCase, Actor]]
@@ -335,15 +352,16 @@ class _Store(Protocol):
 
 @dataclass
 class _SessionStore:
-    """Through the ORM session (SQLite)."""
+    """Through the ORM session (SQLite), in its transaction."""
 
     session: AsyncSession
 
-    async def app_keys(self, app_ids: set[int]) -> dict[int, str]:
-        return await repo.app_keys(self.session, app_ids)
-
-    async def idempotency_keys(self, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Any]:
-        return await repo.find_idempotency_keys(self.session, pairs)
+    async def look_up(
+        self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
+    ) -> tuple[dict[int, str], dict[_Pair, Any]]:
+        keys = await repo.app_keys(self.session, app_ids)
+        stored = await repo.find_idempotency_keys(self.session, pairs) if pairs else {}
+        return keys, stored
 
     async def delete_idempotency_keys(self, row_ids: list[int]) -> None:
         await repo.delete_idempotency_keys(self.session, row_ids)
@@ -360,31 +378,48 @@ class _SessionStore:
         await repo.insert_idempotency_keys(self.session, rows)
 
 
+#: SQLSTATE classes of a statement the database refused — so rolled back, nothing written:
+#: data exceptions, integrity violations (a duplicate key), serialization failures and
+#: deadlocks, and errors in the statement itself.
+_REFUSED_CLASSES = frozenset({"22", "23", "40", "42"})
+
+
 @dataclass
 class _RawStore:
-    """On the asyncpg driver (PostgreSQL): the same rows, a fraction of the CPU."""
+    """On the asyncpg driver (PostgreSQL): one statement reads everything the group needs,
+    :meth:`commit` writes every row in one more; in between, nothing but Python."""
 
     conn: Any
+    facts: repo.GroupFacts | None = None
+    inserts: list[tuple[Table, list[dict[str, Any]]]] = field(default_factory=list)
 
-    async def app_keys(self, app_ids: set[int]) -> dict[int, str]:
-        return await repo.app_keys_raw(self.conn, app_ids)
-
-    async def idempotency_keys(self, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Any]:
-        return await repo.find_idempotency_keys_raw(self.conn, pairs)
+    async def look_up(
+        self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
+    ) -> tuple[dict[int, str], dict[_Pair, Any]]:
+        self.facts = await repo.look_up_raw(self.conn, app_ids, pairs, items)
+        return self.facts.app_keys, self.facts.idempotency_keys
 
     async def delete_idempotency_keys(self, row_ids: list[int]) -> None:
+        # Rare (a key reused after its window) and harmless alone: its own statement.
         await repo.delete_idempotency_keys_raw(self.conn, row_ids)
 
     async def create_cases(
         self, items: list[tuple[NewCase, Actor]]
     ) -> list[OpenedCase | Unprocessable]:
-        return await create_cases_raw(self.conn, items)
+        assert self.facts is not None, "look_up first"
+        results, inserts = open_cases_with_ids(items, self.facts.cases)
+        self.inserts += inserts
+        return results
 
     async def insert_attachments(self, rows: list[dict[str, Any]]) -> None:
-        await repo.insert_attachments_raw(self.conn, rows)
+        self.inserts.append((Attachment.__table__, rows))
 
     async def insert_idempotency_keys(self, rows: list[dict[str, Any]]) -> None:
-        await repo.insert_idempotency_keys_raw(self.conn, rows)
+        self.inserts.append((IdempotencyKey.__table__, rows))
+
+    async def commit(self) -> None:
+        """Every row, one statement, outside a transaction: its own atomic commit."""
+        await insert_all(self.conn, self.inserts)
 
 
 def writer_of(ctx: WorkerContext) -> GroupWriter:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.auth import Actor
+from shared.cases.service import CaseFacts, NewCase, facts_params, facts_sql
 from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Reporter
 from shared.models.intake import IdempotencyKey
-from shared.pgbulk import insert_rows
 from shared.tracking import normalize
 
 
@@ -149,37 +151,46 @@ def _matching(
 
 # The same reads on a raw asyncpg connection (the PostgreSQL grouped write, shared.pgbulk).
 
+#: Every read of a grouped write in one round trip: the apps' keys, the stored idempotency
+#: keys, and what opening the cases needs (:func:`shared.cases.service.facts_sql`).
+_LOOK_UP_RAW = (
+    "SELECT ARRAY(SELECT (id, key_hash) FROM client_apps"
+    " WHERE id = ANY($1::int[]) AND active) AS app_keys,"
+    " ARRAY(SELECT k FROM idempotency_keys k"
+    " WHERE k.client_app_id = ANY($2::int[]) AND k.key = ANY($3::varchar[])) AS idempotency_keys, "
+    + facts_sql(4)
+)
 
-async def app_keys_raw(conn: Any, app_ids: set[int]) -> dict[int, str]:
-    rows = await conn.fetch(
-        "SELECT id, key_hash FROM client_apps WHERE id = ANY($1::int[]) AND active",
-        sorted(app_ids),
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """What a grouped write reads before it writes (see :data:`_LOOK_UP_RAW`)."""
+
+    app_keys: dict[int, str]
+    idempotency_keys: dict[tuple[int, str], IdempotencyKey]
+    cases: CaseFacts
+
+
+async def look_up_raw(
+    conn: Any,
+    app_ids: set[int],
+    pairs: set[tuple[int, str]],
+    items: Sequence[tuple[NewCase, Actor]],
+) -> GroupFacts:
+    record = await conn.fetchrow(
+        _LOOK_UP_RAW, sorted(app_ids), *_apps_and_keys(pairs), *facts_params(items)
     )
-    return {row[0]: row[1] for row in rows}
-
-
-async def find_idempotency_keys_raw(
-    conn: Any, pairs: set[tuple[int, str]]
-) -> dict[tuple[int, str], IdempotencyKey]:
-    """As :func:`find_idempotency_keys`; rows as detached ``IdempotencyKey`` objects."""
-    rows = await conn.fetch(
-        "SELECT * FROM idempotency_keys"
-        " WHERE client_app_id = ANY($1::int[]) AND key = ANY($2::varchar[])",
-        *_apps_and_keys(pairs),
+    return GroupFacts(
+        app_keys={app_id: key_hash for app_id, key_hash in record["app_keys"]},
+        idempotency_keys=_matching(
+            pairs, (IdempotencyKey(**dict(row)) for row in record["idempotency_keys"])
+        ),
+        cases=CaseFacts.from_record(record),
     )
-    return _matching(pairs, (IdempotencyKey(**dict(row)) for row in rows))
 
 
 async def delete_idempotency_keys_raw(conn: Any, row_ids: list[int]) -> None:
     await conn.execute("DELETE FROM idempotency_keys WHERE id = ANY($1::bigint[])", row_ids)
-
-
-async def insert_attachments_raw(conn: Any, rows: list[dict[str, Any]]) -> None:
-    await insert_rows(conn, Attachment.__table__, rows)
-
-
-async def insert_idempotency_keys_raw(conn: Any, rows: list[dict[str, Any]]) -> None:
-    await insert_rows(conn, IdempotencyKey.__table__, rows)
 
 
 # Statements of the grouped write, built once (building them cost more CPU than running).
