@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -145,6 +146,17 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def _telemetry(settings: Settings) -> dict[str, object]:
+    """FastAPI's own OpenTelemetry hook, off unless ``SIMPUL_OPENTELEMETRY`` asks for it:
+    when on (its default) it looks up the global tracer, meter and logger providers on every
+    request — ~3 % of an intake worker's CPU under load (docs/performance.md) — for
+    instrumentation nobody here configured. Releases before the hook have no such option."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    on = settings.opentelemetry
+    return {"telemetry": {"tracing": on, "metrics": on, "logs": on}}
+
+
 def build_app(
     specs: list[ServiceSpec], settings: Settings | None = None, *, run_workers: bool | None = None
 ) -> FastAPI:
@@ -189,6 +201,7 @@ def build_app(
         version="0.1.0",
         description="; ".join(s.description for s in specs if s.description) or None,
         lifespan=lifespan,
+        **_telemetry(settings),
     )
     app.state.settings = settings
     app.state.db = db

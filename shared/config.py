@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     log_level: str = "INFO"
     log_json: bool | None = None  # default: JSON in production, console otherwise
+    #: FastAPI's own OpenTelemetry instrumentation. Off: Simpul's metrics are Prometheus and
+    #: its logs structlog; on, it asks for global OpenTelemetry providers on every request.
+    opentelemetry: bool = False
     run_workers: bool = True  # run this process's event consumers and periodic jobs
     data_dir: str = "./data"
     public_base_url: str = "http://127.0.0.1:8000"

@@ -9,6 +9,8 @@ import logging
 import sys
 import time
 import uuid
+from contextvars import ContextVar
+from typing import Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -27,6 +29,19 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+#: Fields a handler adds to its request's access line (see :func:`add_to_access_line`).
+_ACCESS_FIELDS: ContextVar[dict[str, Any] | None] = ContextVar("simpul_access_fields", default=None)
+
+
+def add_to_access_line(**fields: Any) -> None:
+    """Put ``fields`` (ids, counts: never personal data) on the current request's one access
+    log line, instead of logging a line of one's own: a line costs a busy intake worker
+    more CPU than most of what it does for a request (docs/performance.md)."""
+    line = _ACCESS_FIELDS.get()
+    if line is not None:
+        line.update(fields)
 
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
@@ -67,6 +82,8 @@ class RequestContextMiddleware:
             incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         )
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        fields: dict[str, Any] = {}
+        token = _ACCESS_FIELDS.set(fields)
         status_holder = {"status": 500}
         started = time.perf_counter()
 
@@ -93,7 +110,9 @@ class RequestContextMiddleware:
                 route=template,
                 status=status_holder["status"],
                 ms=round(elapsed * 1000, 1),
+                **fields,
             )
+            _ACCESS_FIELDS.reset(token)
             structlog.contextvars.unbind_contextvars("request_id")
 
 

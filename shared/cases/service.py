@@ -7,7 +7,7 @@ tracking ID, defaults from its category, the reporter's identity stored apart, a
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,7 +86,19 @@ def _check_channel(new: NewCase) -> None:
         )
 
 
-def _check_category(new: NewCase, category: Category | None) -> None:
+@dataclass(frozen=True, slots=True)
+class CategoryTerms:
+    """What opening a case reads of its category (a row's worth, without an ORM object)."""
+
+    active: bool
+    default_kind: str
+    default_sla_class: str
+
+
+_Terms = Category | CategoryTerms
+
+
+def _check_category(new: NewCase, category: _Terms | None) -> None:
     if new.category_code and (category is None or not category.active):
         raise Unprocessable(
             f"unknown category {new.category_code!r}", code="unknown_category", field="category"
@@ -102,14 +114,14 @@ def _check_kecamatan(new: NewCase, known: bool) -> None:
         )
 
 
-def _kind_of(new: NewCase, category: Category | None) -> str:
+def _kind_of(new: NewCase, category: _Terms | None) -> str:
     kind = new.kind or (category.default_kind if category else "pengaduan")
     if kind not in KINDS:
         raise Unprocessable(f"unknown kind {kind!r}", code="unknown_kind", field="kind")
     return kind
 
 
-def _case_row(new: NewCase, category: Category | None, kind: str, now: datetime) -> dict[str, Any]:
+def _case_row(new: NewCase, category: _Terms | None, kind: str, now: datetime) -> dict[str, Any]:
     """The new case's columns (a fresh tracking id drawn here)."""
     received_at = new.received_at or now
     return {
@@ -282,7 +294,8 @@ def facts_sql(first: int) -> str:
         f" FROM generate_series(1, {n})) AS case_ids,"
         f" ARRAY(SELECT nextval(pg_get_serial_sequence('events', 'id'))"
         f" FROM generate_series(1, {n})) AS event_ids,"
-        f" ARRAY(SELECT c FROM categories c WHERE c.code = ANY({codes})) AS categories,"
+        f" ARRAY(SELECT (code, active, default_kind, default_sla_class) FROM categories"
+        f" WHERE code = ANY({codes})) AS categories,"
         f" ARRAY(SELECT code FROM kecamatan WHERE code = ANY({places})) AS kecamatan"
     )
 
@@ -302,7 +315,7 @@ def facts_params(items: Sequence[tuple[NewCase, Actor]]) -> list[Any]:
 class CaseFacts:
     """What :func:`open_cases_with_ids` needs from the database (see :func:`facts_sql`)."""
 
-    categories: dict[str, Category]
+    categories: dict[str, CategoryTerms]
     known_places: set[str]
     case_ids: list[int]
     event_ids: list[int]
@@ -310,7 +323,7 @@ class CaseFacts:
     @classmethod
     def from_record(cls, record: Any) -> CaseFacts:
         return cls(
-            categories={r["code"]: Category(**dict(r)) for r in record["categories"]},
+            categories={code: CategoryTerms(*terms) for code, *terms in record["categories"]},
             known_places=set(record["kecamatan"]),
             case_ids=list(record["case_ids"]),
             event_ids=list(record["event_ids"]),
@@ -375,7 +388,7 @@ class _CasePlan:
 
 def _plan_cases(
     items: Sequence[tuple[NewCase, Actor]],
-    categories: dict[str, Category],
+    categories: Mapping[str, _Terms],
     known_places: set[str],
 ) -> _CasePlan:
     """Each item checked as :func:`create_case` checks it; a row for each accepted one."""

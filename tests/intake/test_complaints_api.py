@@ -580,3 +580,34 @@ async def test_the_openapi_declares_the_push_endpoints_headers_and_body(client):
     assert push["requestBody"]["required"] is True
     assert {"description", "category", "reporter"} <= set(schema["properties"])
     assert "$ref" not in json.dumps(schema)  # nested models written in place
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["grouped", "one-by-one"])
+async def test_a_push_logs_one_line_naming_its_case_and_no_personal_data(
+    app, client, db, api_key, monkeypatch, grouped
+):
+    import logging
+
+    import structlog
+    from structlog.testing import capture_logs
+
+    monkeypatch.setattr(app.state.settings, "intake_group_commit", grouped)
+    headers = {"X-API-Key": api_key, "Idempotency-Key": "one-line"}
+    wrapper = structlog.get_config()["wrapper_class"]
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        with capture_logs() as logs:
+            first = await client.post("/api/v1/complaints", json=complaint(), headers=headers)
+            again = await client.post("/api/v1/complaints", json=complaint(), headers=headers)
+    finally:
+        structlog.configure(wrapper_class=wrapper)
+    assert [first.status_code, again.status_code] == [201, 201]
+    async with db.session() as session:
+        case_id = await session.scalar(select(Case.id))
+    assert [(e["event"], e["status"]) for e in logs] == [("request", 201), ("request", 201)]
+    assert logs[0]["case_id"] == case_id and logs[0]["replayed"] is False
+    assert logs[1]["case_id"] is None and logs[1]["replayed"] is True
+    assert all(e["client_app_id"] for e in logs)
+    text = json.dumps(logs, default=str)
+    for personal in ("Budi", "0812", "budi@", "5102"):
+        assert personal not in text

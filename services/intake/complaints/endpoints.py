@@ -20,6 +20,7 @@ from shared.config import Settings
 from shared.deps import AppSettings, DbSession
 from shared.errors import NotFound, Unprocessable
 from shared.models import ClientApp
+from shared.observability import add_to_access_line
 from shared.ratelimit import SCOPE_API_KEY, get_rate_limiter
 
 router = APIRouter(tags=["complaints"])
@@ -113,6 +114,10 @@ async def push_complaint(request: Request) -> JSONResponse:
                 body_sha256=body_sha256,
                 idempotency_key=key,
             )
+    # One log line per request: the access line names the case it opened.
+    add_to_access_line(
+        client_app_id=client_app.id, case_id=answer.case_id, replayed=answer.replayed
+    )
     headers = {"Location": f"/api/v1/complaints/{answer.body.get('tracking_id', '')}"}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -147,16 +147,13 @@ class GroupWriter:
 
     async def _write(self, group: list[Submission]) -> None:
         if self._db.is_sqlite:
-            outcomes_accepted = await self._write_in_session(group)
+            outcomes = await self._write_in_session(group)
         else:
-            outcomes_accepted = await self._write_raw(group)
-        if outcomes_accepted is None:  # written one by one instead
+            outcomes = await self._write_raw(group)
+        if outcomes is None:  # written one by one instead
             return
-        outcomes, accepted = outcomes_accepted
         self.transactions += 1
         GROUP_SIZE.observe(len(group))
-        for case_id, client_app_id, attachments in accepted:
-            service.log_accepted(case_id, client_app_id, attachments)
         for submission, outcome in zip(group, outcomes, strict=True):
             if outcome is AGAIN:
                 self._queue.put_nowait(submission)
@@ -254,13 +251,12 @@ class GroupWriter:
                 submission.settle(answer)
 
 
-_Written = tuple[list[service.Answer | BaseException | object], list[tuple[int, int, int]]]
+_Written = list[service.Answer | BaseException | object]
 
 
 async def write_group(store: _Store, settings: Settings, group: list[Submission]) -> _Written:
     """Prepare a group's write in the store (not committed: the caller commits the store).
-    Returns one outcome per submission — its answer, its own error, or :data:`AGAIN` — and
-    what to log once committed: (case id, app id, attachments) per opened case."""
+    Returns one outcome per submission: its answer, its own error, or :data:`AGAIN`."""
     now = utcnow()
     outcomes: list[service.Answer | BaseException | object | None] = [None] * len(group)
     items = [
@@ -302,7 +298,6 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
     opened = await store.create_cases([items[i] for i in todo])
     attachments: list[dict[str, Any]] = []
     key_rows: list[dict[str, Any]] = []
-    accepted: list[tuple[int, int, int]] = []
     for i, case in zip(todo, opened, strict=True):
         s = group[i]
         if not isinstance(case, OpenedCase):
@@ -310,7 +305,7 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
             continue
         attachments.extend({**row, "case_id": case.id} for row in s.attachments)
         body = service.accepted_body(settings, case, len(s.complaint.attachments))
-        outcomes[i] = service.Answer(201, body)
+        outcomes[i] = service.Answer(201, body, case_id=case.id)
         if s.idempotency_key is not None:
             key_rows.append(
                 {
@@ -323,12 +318,11 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
                     "created_at": now,
                 }
             )
-        accepted.append((case.id, s.client_app.id, len(s.complaint.attachments)))
     if attachments:
         await store.insert_attachments(attachments)
     if key_rows:
         await store.insert_idempotency_keys(key_rows)
-    return outcomes, accepted  # type: ignore[return-value] - every slot is filled
+    return outcomes  # type: ignore[return-value] - every slot is filled
 
 
 _Pair = tuple[int, str]

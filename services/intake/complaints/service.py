@@ -104,6 +104,8 @@ class Answer:
     status_code: int
     body: dict[str, Any]
     replayed: bool = False
+    #: The case this answer opened (None for a replay): for the request's access line.
+    case_id: int | None = None
 
 
 def body_fingerprint(raw: bytes) -> str:
@@ -198,8 +200,7 @@ async def accept_complaint(
         key_row.response = body
         key_row.case_id = case.id
         await session.flush()
-    log_accepted(case.id, client_app.id, len(complaint.attachments))
-    return Answer(201, body)
+    return Answer(201, body, case_id=case.id)
 
 
 def new_case(complaint: ComplaintIn, client_app: AppLike, now: datetime) -> NewCase:
@@ -250,12 +251,6 @@ def accepted_body(settings: Settings, case: Case | OpenedCase, attachments: int)
         external_ref=case.external_ref,
         attachments=attachments,
     ).model_dump(mode="json")
-
-
-def log_accepted(case_id: int, client_app_id: int, attachments: int) -> None:
-    log.info(
-        "complaint_accepted", case_id=case_id, client_app_id=client_app_id, attachments=attachments
-    )
 
 
 async def _open_write_transaction(
