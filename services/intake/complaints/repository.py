@@ -156,8 +156,12 @@ def _matching(
 _LOOK_UP_RAW = (
     "SELECT ARRAY(SELECT (id, key_hash) FROM client_apps"
     " WHERE id = ANY($1::int[]) AND active) AS app_keys,"
-    " ARRAY(SELECT k FROM idempotency_keys k"
-    " WHERE k.client_app_id = ANY($2::int[]) AND k.key = ANY($3::varchar[])) AS idempotency_keys, "
+    # One unique-index probe per (app, key) pair. Not "app = ANY(…) AND key = ANY(…)": on a
+    # young table the planner prices that as a scan of the whole table, and the cached plan
+    # kept scanning it as it grew (30 M rows read in a 15 s bench on a fresh database).
+    " ARRAY(SELECT x.k FROM unnest($2::int[], $3::varchar[]) AS p(app, key),"
+    " LATERAL (SELECT k FROM idempotency_keys k"
+    " WHERE k.client_app_id = p.app AND k.key = p.key LIMIT 1) AS x) AS idempotency_keys, "
     + facts_sql(4)
 )
 
@@ -177,8 +181,13 @@ async def look_up_raw(
     pairs: set[tuple[int, str]],
     items: Sequence[tuple[NewCase, Actor]],
 ) -> GroupFacts:
+    ordered = sorted(pairs)
     record = await conn.fetchrow(
-        _LOOK_UP_RAW, sorted(app_ids), *_apps_and_keys(pairs), *facts_params(items)
+        _LOOK_UP_RAW,
+        sorted(app_ids),
+        [app for app, _ in ordered],
+        [key for _, key in ordered],
+        *facts_params(items),
     )
     return GroupFacts(
         app_keys={app_id: key_hash for app_id, key_hash in record["app_keys"]},
