@@ -27,6 +27,7 @@ from shared.config import Settings, get_settings
 from shared.db import Database
 from shared.errors import error_response, install_error_handlers
 from shared.events import Consumer, PeriodicJob, WorkerContext
+from shared.fastpath import Endpoint, HotRoutesMiddleware
 from shared.migrate import heads
 from shared.observability import (
     BodySizeLimitMiddleware,
@@ -44,6 +45,8 @@ class ServiceSpec:
     name: str
     description: str = ""
     routers: list[APIRouter] = field(default_factory=list)
+    #: Endpoints of ``routers`` served straight from the middleware (``shared/fastpath.py``).
+    hot_endpoints: list[Endpoint] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
     jobs: list[PeriodicJob] = field(default_factory=list)
     #: Run at start (e.g. open a long-lived httpx client into ``ctx.resources``) and stop.
@@ -209,6 +212,10 @@ def build_app(
     app.state.services = names
     app.state.specs = specs
     install_error_handlers(app)
+    hot = [endpoint for spec in specs for endpoint in spec.hot_endpoints]
+    if hot:  # innermost of the app's own middlewares: after the body limit and the access line
+        routes = [route for spec in specs for router in spec.routers for route in router.routes]
+        app.add_middleware(HotRoutesMiddleware, routes=routes, hot=hot)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.intake.complaints.endpoints import push_complaint
 from services.intake.complaints.endpoints import router as complaints_router
 from services.intake.complaints.group_commit import close_group_writer
 from services.intake.complaints.tasks import idempotency_purge_job
@@ -38,6 +39,7 @@ def spec() -> ServiceSpec:
         name="intake",
         description="Intake: REST push API, Open311, channels, notifications to reporters",
         routers=[*PUSH_API_ROUTERS, open311_router, *CHANNEL_ROUTERS],
+        hot_endpoints=[push_complaint],
         consumers=[*NOTIFY_CONSUMERS],
         jobs=[*PUSH_AND_NOTIFY_JOBS],
         on_startup=[open_http_client],
