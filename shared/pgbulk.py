@@ -1,13 +1,13 @@
 """Multi-row inserts on a raw asyncpg connection, for the one hot write path that needs
 them (grouped intake, PostgreSQL only).
 
-One statement per table and column set, whatever the number of rows:
-``INSERT INTO t (…) SELECT * FROM unnest($1::type[], $2::type[], …)``, so asyncpg prepares
-it once per connection. :func:`insert_all` puts several such inserts into one statement
-(data-modifying ``WITH``), so rows of several tables cost one round trip — and, run outside
-a transaction, one atomic, durable commit. Values go through the columns' own SQLAlchemy types (UTC times,
-JSON) and Python-side column defaults are applied, so the rows are the ones a Core
-``insert(table)`` would write. Why not through the session: there a statement cost
+One insert per table and column set, whatever the number of rows:
+``INSERT INTO t (…) SELECT * FROM unnest($1::type[], $2::type[], …)``. :func:`insert_all`
+puts several such inserts into one statement (data-modifying ``WITH``), so rows of several
+tables cost one round trip — and, run outside a transaction, one atomic, durable commit;
+asyncpg prepares each combination of tables once per connection. Values go through the
+columns' own SQLAlchemy types (UTC times, JSON) and Python-side column defaults are
+applied, so the rows are the ones a Core ``insert(table)`` would write. Why not through the session: there a statement cost
 ~0.35–0.6 ms of CPU, most of a grouped write's fixed cost (docs/performance.md).
 
 The connection must be one SQLAlchemy's asyncpg dialect opened (its JSON codecs take the
@@ -53,9 +53,7 @@ def _default_maker(column: Column) -> Callable[[], Any] | None:
 
 
 @functools.cache
-def _statement(
-    table: Table, given: tuple[str, ...], returning: str | None, first: int = 1
-) -> _Statement:
+def _statement(table: Table, given: tuple[str, ...], first: int) -> _Statement:
     defaulted = {
         column.name: maker
         for column in table.columns
@@ -71,8 +69,6 @@ def _statement(
         f"INSERT INTO {_quote(table.name)} ({', '.join(_quote(n) for n in names)}) "
         f"SELECT * FROM unnest({arrays})"
     )
-    if returning:
-        sql += f" RETURNING {_quote(returning)}"
     converters = tuple(
         column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT) for column in columns
     )
@@ -80,26 +76,10 @@ def _statement(
     return _Statement(sql, names, converters, defaults)
 
 
-async def insert_rows(
-    conn: Any, table: Table, rows: Sequence[dict[str, Any]], *, returning: str | None = None
-) -> list[Any]:
-    """Insert ``rows`` (dicts with the same keys, named as the table's columns) in one
-    statement. With ``returning`` (an increasing identity column, e.g. ``"id"``), its new
-    values in row order: the rows are inserted in array order, so the sequence hands
-    them increasing values."""
-    if not rows:
-        return []
-    statement = _statement(table, tuple(rows[0]), returning)
-    arrays = _arrays(statement, rows)
-    if returning is None:
-        await conn.execute(statement.sql, *arrays)
-        return []
-    return sorted(record[0] for record in await conn.fetch(statement.sql, *arrays))
-
-
 async def insert_all(conn: Any, parts: Sequence[tuple[Table, Sequence[dict[str, Any]]]]) -> None:
-    """Insert every part's rows (as :func:`insert_rows`, no ``returning``) in ONE statement:
-    ``WITH p1 AS (INSERT …), p2 AS (INSERT …) INSERT …``. Parts without rows are left out.
+    """Insert every part's rows (dicts with the same keys, named as the table's columns) in
+    ONE statement: ``WITH p0 AS (INSERT …), p1 AS (INSERT …) INSERT …``. Parts without rows
+    are left out.
 
     Rows that reference each other must carry their ids (e.g. allocated beforehand with
     ``nextval``): the parts run as one command, and foreign keys are checked at its end, so
@@ -110,7 +90,7 @@ async def insert_all(conn: Any, parts: Sequence[tuple[Table, Sequence[dict[str, 
         return
     sql, arrays = [], []
     for table, rows in parts:
-        statement = _statement(table, tuple(rows[0]), None, len(arrays) + 1)
+        statement = _statement(table, tuple(rows[0]), len(arrays) + 1)
         sql.append(statement.sql)
         arrays += _arrays(statement, rows)
     text = sql[-1]

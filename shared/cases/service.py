@@ -20,7 +20,6 @@ from shared.auth import Actor
 from shared.errors import Unprocessable
 from shared.events import NewEvent, emit, emit_many, event_inserts
 from shared.models import Case, Category, Kecamatan, Reporter, utcnow
-from shared.pgbulk import insert_all
 from shared.tracking import new_tracking_id
 
 KINDS = ("pengaduan", "aspirasi", "permintaan_informasi")
@@ -270,18 +269,6 @@ async def create_cases(
     return plan.opened(ids)
 
 
-async def create_cases_raw(
-    conn: Any, items: Sequence[tuple[NewCase, Actor]]
-) -> list[OpenedCase | Unprocessable]:
-    """:func:`create_cases` on a raw asyncpg connection (PostgreSQL; see :mod:`shared.pgbulk`):
-    the same rows, in two statements — the facts (:data:`FACTS_SQL`), then every row at
-    once. Outside a transaction the second statement commits them."""
-    facts = CaseFacts.from_record(await conn.fetchrow(FACTS_SQL, *facts_params(items)))
-    results, inserts = open_cases_with_ids(items, facts)
-    await insert_all(conn, inserts)
-    return results
-
-
 def facts_sql(first: int) -> str:
     """Select-list items that fetch what opening cases needs from the database, with
     parameters ``$first`` … ``$first+2`` (see :func:`facts_params`): the named categories and
@@ -298,9 +285,6 @@ def facts_sql(first: int) -> str:
         f" WHERE code = ANY({codes})) AS categories,"
         f" ARRAY(SELECT code FROM kecamatan WHERE code = ANY({places})) AS kecamatan"
     )
-
-
-FACTS_SQL = f"SELECT {facts_sql(1)}"
 
 
 def facts_params(items: Sequence[tuple[NewCase, Actor]]) -> list[Any]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +35,6 @@ from shared.errors import Conflict
 from shared.lifecycle import Role
 from shared.models import Case, ClientApp, utcnow
 from shared.storage import AttachmentStore, display_filename
-
-log = structlog.get_logger("simpul.intake.complaints")
 
 #: Permen 62/2018: Admin Instansi verifies a complaint within 3 working days of receipt.
 VERIFICATION_WORKING_DAYS = 3
