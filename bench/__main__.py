@@ -23,7 +23,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import bulk, db, load, procs, sync
+from bench import bulk, db, load, openloop, procs, sync
 from shared.calendar.bench import due_calc_per_second
 
 QUICK = os.environ.get("SIMPUL_BENCH_QUICK", "") not in ("", "0", "false")
@@ -154,7 +154,7 @@ def http_figures(run: Run, info: dict[str, str]) -> None:
         settled = asyncio.run(_settle_writes())
         say(f"  closed-loop writes flushed before the latency run: {settled}")
         run.step(f"intake latency, open loop at {rate:,.1f} req/s for {OPEN_LOOP_SECONDS} s")
-        ol = load.run_open_loop(port, info["api_key"], rate, OPEN_LOOP_SECONDS)
+        ol = openloop.run_open_loop(port, info["api_key"], rate, OPEN_LOOP_SECONDS)
         say(
             f"  sent {ol.sent:,} ({ol.errors} errors): p50 {ol.p50_ms:.1f} ms, p99 "
             f"{ol.p99_ms:.1f} ms, max {ol.max_ms:.1f} ms; generator CPU "
