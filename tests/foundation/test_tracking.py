@@ -40,6 +40,25 @@ def test_ids_have_no_sequence():
         assert {tid[position] for tid in ids} == set(ALPHABET)
 
 
+def test_one_draw_covers_every_id_exactly_once(monkeypatch):
+    # An id is one number below 23**8 written in the alphabet: the draw's range is the
+    # id space, both ends included, so the ids are as uniform as the draw.
+    space = len(ALPHABET) ** tracking.LENGTH
+    asked = []
+
+    def randbelow(n):
+        asked.append(n)
+        return draws.pop(0)
+
+    draws = [0, space - 1, 1]
+    monkeypatch.setattr(tracking.secrets, "randbelow", randbelow)
+    first, last, second = (new_tracking_id() for _ in range(3))
+    assert asked == [space] * 3
+    assert first == ALPHABET[0] * tracking.LENGTH
+    assert last == ALPHABET[-1] * tracking.LENGTH
+    assert second == ALPHABET[1] + ALPHABET[0] * (tracking.LENGTH - 1)
+
+
 @given(st.text(alphabet=ALPHABET, min_size=tracking.LENGTH, max_size=tracking.LENGTH))
 def test_normalize_is_case_insensitive_and_forgives_separators(tid):
     assert normalize(tid) == tid
