@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import itertools
+import math
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from bench import openloop
 from bench.openloop import percentile, run_open_loop
 
 
@@ -79,8 +82,22 @@ def test_a_dropped_connection_is_an_error_and_the_run_goes_on():
     assert result.errors == 1
 
 
+def test_an_answer_later_than_the_timeout_is_an_error(monkeypatch):
+    monkeypatch.setattr(openloop, "TIMEOUT_S", 0.2)
+
+    def answer(n):
+        if n == 3:
+            time.sleep(0.3)
+        return 201
+
+    with _server(answer) as port:
+        result = run_open_loop(port, "key", rate=100, seconds=0.3)
+    assert result.sent == 30
+    assert result.errors == 1
+
+
 def test_percentiles_come_from_the_sorted_latencies():
     ms = [float(i) for i in range(1, 101)]
     assert percentile(ms, 0.50) == 51.0
     assert percentile(ms, 0.99) == 100.0
-    assert percentile([], 0.5) != percentile([], 0.5)  # nan
+    assert math.isnan(percentile([], 0.5))
