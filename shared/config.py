@@ -202,7 +202,9 @@ def _placeholders(settings: Settings) -> list[str]:
 PRODUCTION_CHECKS: list[ProductionCheck] = [
     ProductionCheck(
         weak=lambda s: bool(_placeholders(s)),
-        message=lambda s: f"replace {PLACEHOLDER} in {', '.join(_placeholders(s))} with the real value",
+        message=lambda s: (
+            f"replace {PLACEHOLDER} in {', '.join(_placeholders(s))} with the real value"
+        ),
     ),
     ProductionCheck(
         weak=lambda s: s.is_sqlite,
