@@ -28,6 +28,7 @@ from shared.db import Database
 from shared.errors import error_response, install_error_handlers
 from shared.events import Consumer, PeriodicJob, WorkerContext
 from shared.fastpath import Endpoint, HotRoutesMiddleware
+from shared.guard import RequestGuardMiddleware
 from shared.migrate import heads
 from shared.observability import (
     BodySizeLimitMiddleware,
@@ -216,6 +217,7 @@ def build_app(
     if hot:  # innermost of the app's own middlewares: after the body limit and the access line
         routes = [route for spec in specs for router in spec.routers for route in router.routes]
         app.add_middleware(HotRoutesMiddleware, routes=routes, hot=hot)
+    app.add_middleware(RequestGuardMiddleware)  # NUL, lone surrogates, deep JSON: one 400
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router())

@@ -12,7 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -94,6 +94,20 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+def is_bad_value(exc: DBAPIError) -> bool:
+    """A database error caused by a value, not by the server: SQLSTATE class 22 ("data
+    exception": out of range, invalid text, NUL), or the driver refusing to encode an
+    argument (asyncpg raises those client-side, as a ``ValueError``)."""
+    if isinstance(exc, DataError):
+        return True
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    cause = getattr(orig, "__cause__", None)
+    return (isinstance(state, str) and state.startswith("22")) or isinstance(
+        cause, ValueError | OverflowError
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error in the one format."""
 
@@ -164,10 +178,24 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("integrity_error", error_type=type(exc.orig).__name__)
         return error_response(409, "conflict", "the change conflicts with data already stored")
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(_req: Request, exc: Exception) -> JSONResponse:
+        # A value the schema let through but storage or arithmetic cannot hold (an id past
+        # the column's integer range, a date past year 9999): the request's fault, a 422.
+        # Validation should have caught it; the log line says where to add a bound.
+        orig = getattr(exc, "orig", exc)
+        log.warning("value_out_of_range", error_type=type(orig).__name__)
+        return error_response(
+            422, "out_of_range", "a value in the request is out of the range Simpul can store"
+        )
+
     @app.exception_handler(DBAPIError)
     async def _db_error(_req: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
             return await _db_down(_req, exc)
+        if is_bad_value(exc):
+            return await _out_of_range(_req, exc)
         log.exception("database_error", error_type=type(exc.orig).__name__)
         return error_response(500, "internal", "internal error")
 

@@ -28,6 +28,15 @@ DEFAULT_REGION = "ID"
 MAX_RAW_LENGTH = 64
 
 _SCHEMES = ("whatsapp:", "tel:", "sms:")
+
+#: ``NumberParseException.error_type`` is a plain int (not an enum): its meaning, by value.
+_PARSE_ERRORS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "invalid country code",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "not a number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+    phonenumbers.NumberParseException.TOO_LONG: "too long",
+}
 _NOT_DIGIT_OR_PLUS = re.compile(r"[^\d+]")
 
 
@@ -78,7 +87,8 @@ def _e164(number: str, region: str) -> str:
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(f"unparseable ({exc.error_type.name.lower()})") from exc
+        reason = _PARSE_ERRORS.get(exc.error_type, "unparseable")
+        raise InvalidPhoneNumber(f"unparseable ({reason})") from exc
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumber("not a valid number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -76,3 +76,19 @@ def test_try_normalize_phone_returns_none_instead_of_raising() -> None:
     assert try_normalize_phone("14045") is None
     assert try_normalize_phone(None) is None
     assert try_normalize_phone("") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("+999123", "invalid country code"),
+        ("+1", "unparseable"),
+        ("+62", "unparseable"),
+        ("0", "unparseable"),
+        ("1234567890123456789012", "unparseable"),
+    ],
+)
+def test_what_phonenumbers_cannot_parse_is_an_invalid_number_not_a_crash(raw, reason) -> None:
+    with pytest.raises(InvalidPhoneNumber, match=re.escape(reason)):
+        normalize_phone(raw)
+    assert try_normalize_phone(raw) is None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -33,6 +32,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from shared.config import Settings
+from shared.guard import UnsafeInput, load_json, repair_text
 
 #: How long a ``send_reply`` call may take when the caller's client has no timeout of its
 #: own (Twilio and Meta answer in well under a second; this bounds a hung connection).
@@ -158,15 +158,20 @@ class InboundRequest:
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
 
-    def form_params(self) -> list[tuple[str, str]]:
-        """The form parameters: ``form`` if given, else parsed from the raw body."""
+    def form_params(self, *, repair: bool = False) -> list[tuple[str, str]]:
+        """The form parameters: ``form`` if given, else parsed from the raw body. ``repair``
+        (after the signature is checked over the originals): NUL replaced by U+FFFD."""
         if self.form:
-            return list(self.form)
-        try:
-            text = self.body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise PayloadError("body", "form body is not UTF-8") from exc
-        return parse_qsl(text, keep_blank_values=True)
+            params = list(self.form)
+        else:
+            try:
+                text = self.body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise PayloadError("body", "form body is not UTF-8") from exc
+            params = parse_qsl(text, keep_blank_values=True)
+        if repair:
+            return [(repair_text(name), repair_text(value)) for name, value in params]
+        return params
 
     def query_params(self) -> dict[str, str]:
         return dict(parse_qsl(self.query_string, keep_blank_values=True))
@@ -383,10 +388,13 @@ def unix_to_utc(value: Any, field_name: str, *, millis: bool = False) -> datetim
 
 
 def load_json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or PayloadError("body")."""
+    """The body as a JSON object, or PayloadError("body"). Text that cannot be stored (NUL,
+    lone surrogates) is replaced by U+FFFD, keeping the message (``shared/guard.py``)."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+        payload = load_json(body, repair=True)
+    except UnsafeInput as exc:
+        raise PayloadError("body", exc.reason) from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise PayloadError("body", "not valid JSON") from exc
     if not isinstance(payload, dict):
         raise PayloadError("body", "expected a JSON object")

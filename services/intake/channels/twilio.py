@@ -129,7 +129,7 @@ class TwilioAdapter(ChannelAdapter):
         raise SignatureError(f"{SIGNATURE_HEADER} does not match")
 
     def parse(self, request: InboundRequest) -> list[InboundMessage]:
-        params = dict(request.form_params())  # last value wins for repeated names
+        params = dict(request.form_params(repair=True))  # last value wins for repeated names
         # Status callbacks (sent/delivered/failed) carry MessageStatus and no citizen text.
         status = params.get("SmsStatus") or params.get("MessageStatus")
         if "MessageStatus" in params or (status and status != "received"):
