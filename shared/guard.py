@@ -60,7 +60,9 @@ TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
 
 
 def _unsafe(problem: str) -> UnsafeInput:
-    return UnsafeInput(problem, "too_deeply_nested" if problem == TOO_DEEP else "invalid_characters")
+    return UnsafeInput(
+        problem, "too_deeply_nested" if problem == TOO_DEEP else "invalid_characters"
+    )
 
 
 def _is_high(hex4: bytes) -> bool:
@@ -165,6 +167,34 @@ def _finite_float(text: str) -> float:
     if number in (float("inf"), float("-inf")):
         raise ValueError(f"{text[:20]} is too large a number")
     return number
+
+
+#: The largest integer a BIGINT column holds (PostgreSQL and SQLite alike).
+MAX_STORED_INT = 2**63 - 1
+#: What :func:`stored_int` returns for a value that is not a storable id.
+INVALID: Any = object()
+
+
+def stored_int(value: Any) -> int | None | Any:
+    """An id from a JSON payload (an int, or an integral float or numeric string as some
+    senders write them) as an ``int`` from 1 to :data:`MAX_STORED_INT`; None for None;
+    :data:`INVALID` for anything else (``True``, ``1e400``, ``10**30``, ``"abc"``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return INVALID
+    if isinstance(value, float):
+        if not value.is_integer():
+            return INVALID
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
+            return INVALID
+        value = int(text)
+    if not isinstance(value, int) or not 1 <= value <= MAX_STORED_INT:
+        return INVALID
+    return value
 
 
 def _query_has_nul(query: bytes) -> bool:

@@ -353,11 +353,6 @@ def secret_value(secret: Any) -> str:
     return getter() if getter else str(secret)
 
 
-def constant_time_equals(expected: str, received: str) -> bool:
-    """``hmac.compare_digest`` on UTF-8 bytes (str operands must be ASCII-only)."""
-    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
-
-
 def hmac_sha256_hex(key: str, message: bytes) -> str:
     return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
 

@@ -17,9 +17,9 @@ from services.intake.channels.base import (
     TRANSIENT_STATUS_CODES,
     InboundRequest,
     SignatureError,
-    constant_time_equals,
     hmac_sha256_hex,
 )
+from shared.crypto import constant_time_equals
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="

@@ -67,7 +67,6 @@ from services.intake.channels.base import (
     PayloadError,
     SignatureError,
     StaleRequestError,
-    constant_time_equals,
     hmac_sha256_hex,
     load_json_object,
     require,
@@ -75,6 +74,7 @@ from services.intake.channels.base import (
     unix_to_utc,
 )
 from shared.config import Settings
+from shared.crypto import constant_time_equals
 from shared.phones import try_normalize_phone
 
 TIMESTAMP_HEADER = "X-Simpul-Timestamp"

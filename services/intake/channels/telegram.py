@@ -24,7 +24,6 @@ from services.intake.channels.base import (
     MediaRef,
     PayloadError,
     SignatureError,
-    constant_time_equals,
     load_json_object,
     optional_str,
     require,
@@ -32,6 +31,7 @@ from services.intake.channels.base import (
     unix_to_utc,
 )
 from shared.config import Settings
+from shared.crypto import constant_time_equals
 from shared.phones import try_normalize_phone
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

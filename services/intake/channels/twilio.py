@@ -34,10 +34,10 @@ from services.intake.channels.base import (
     PayloadError,
     SignatureError,
     WebhookAck,
-    constant_time_equals,
     secret_value,
 )
 from shared.config import Settings
+from shared.crypto import constant_time_equals
 from shared.phones import try_normalize_phone
 
 SIGNATURE_HEADER = "X-Twilio-Signature"

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.intake.complaints.service import public_view
 from services.intake.web import pages, rating, service
 from shared.cases.service import get_by_tracking_id
+from shared.crypto import constant_time_equals
 from shared.deps import AppSettings, DbSession
 from shared.errors import RateLimited
 from shared.models import Case
@@ -82,7 +83,7 @@ async def submit_complaint(request: Request, session: DbSession) -> Response:
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = fields.get(CSRF_FIELD, "")
-    if not cookie or not sent or not secrets.compare_digest(cookie.encode(), sent.encode()):
+    if not cookie or not sent or not constant_time_equals(cookie, sent):
         return pages.friendly_error(
             request,
             403,
@@ -234,7 +235,7 @@ async def submit_rating(
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     cookie = request.cookies.get(RATING_CSRF_COOKIE, "")
     sent = fields.get(CSRF_FIELD, "")
-    if not cookie or not sent or not secrets.compare_digest(cookie.encode(), sent.encode()):
+    if not cookie or not sent or not constant_time_equals(cookie, sent):
         return _rating_refused(
             request, tracking_id, 403, "Formulir tidak dapat diproses",
             "Sesi formulir Anda tidak valid atau sudah kedaluwarsa. Penilaian belum "

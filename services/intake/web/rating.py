@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.config import Settings
+from shared.crypto import constant_time_equals
 from shared.events import emit
 from shared.lifecycle import Role
 from shared.models import Case
@@ -63,7 +64,7 @@ def rating_token(settings: Settings, tracking_id: str) -> str:
 def token_valid(settings: Settings, tracking_id: str, token: str | None) -> bool:
     if not token or len(token) > 128:
         return False
-    return hmac.compare_digest(rating_token(settings, tracking_id).encode(), token.encode())
+    return constant_time_equals(rating_token(settings, tracking_id), token)
 
 
 def rating_url(settings: Settings, tracking_id: str) -> str:

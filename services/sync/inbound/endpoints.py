@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 
 from services.sync.inbound import repository as inrepo
@@ -12,6 +10,7 @@ from services.sync.lapor.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMES
 from services.sync.mirror.metrics import CALLBACKS
 from shared.deps import AppSettings, DbSession
 from shared.errors import Unauthorized, Unprocessable
+from shared.guard import INVALID, MAX_STORED_INT, UnsafeInput, load_json, stored_int
 
 router = APIRouter(tags=["SP4N-LAPOR! callbacks"])
 
@@ -35,7 +34,10 @@ async def lapor_callback(request: Request, session: DbSession, settings: AppSett
             "invalid SP4N-LAPOR! callback signature", code="invalid_signature"
         ) from None
     try:
-        payload = json.loads(body)
+        payload = load_json(body)
+    except UnsafeInput as exc:
+        CALLBACKS.labels("invalid").inc()
+        raise Unprocessable(f"callback body holds {exc.reason}", code="invalid_json") from None
     except ValueError:
         CALLBACKS.labels("invalid").inc()
         raise Unprocessable("callback body is not JSON", code="invalid_json") from None
@@ -46,17 +48,14 @@ async def lapor_callback(request: Request, session: DbSession, settings: AppSett
     if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 100:
         CALLBACKS.labels("invalid").inc()
         raise Unprocessable("callback needs an event_id", code="invalid_payload", field="event_id")
-    complaint_id = payload.get("complaint_id")
-    if complaint_id is not None and (
-        isinstance(complaint_id, bool) or not isinstance(complaint_id, int)
-    ):
-        try:
-            complaint_id = int(complaint_id)
-        except (TypeError, ValueError):
-            CALLBACKS.labels("invalid").inc()
-            raise Unprocessable(
-                "complaint_id must be an integer", code="invalid_payload", field="complaint_id"
-            ) from None
+    complaint_id = stored_int(payload.get("complaint_id"))
+    if complaint_id is INVALID:
+        CALLBACKS.labels("invalid").inc()
+        raise Unprocessable(
+            f"complaint_id must be an integer from 1 to {MAX_STORED_INT}",
+            code="invalid_payload",
+            field="complaint_id",
+        )
     fresh = await inrepo.record_callback(
         session,
         event_id=event_id.strip(),

@@ -24,6 +24,8 @@ import hmac
 import time
 from typing import Any
 
+from shared.crypto import constant_time_equals
+
 SIGNATURE_VERSION = "v1"
 #: Contract: "Reject bad signatures and timestamps more than 300 s off."
 DEFAULT_TOLERANCE_S = 300
@@ -109,5 +111,5 @@ def verify(
     if not candidates:
         raise MalformedSignature("X-Lapor-Signature carries no v1= value")
     expected = _digest(secret, timestamp_header.strip(), body)
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+    if not any(constant_time_equals(expected, candidate) for candidate in candidates):
         raise SignatureMismatch("X-Lapor-Signature does not match the body")
