@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.codes import OptionalCode
 from shared.models import utcnow
 from shared.phones import InvalidPhoneNumber, normalize_phone
 from shared.storage import display_filename, sniff_content_type, type_for_filename
@@ -90,7 +91,7 @@ class ReporterIn(_Strict):
 
 
 class LocationIn(_Strict):
-    kecamatan: str | None = Field(default=None, max_length=40, description="a kecamatan code")
+    kecamatan: OptionalCode = Field(default=None, description="a kecamatan code, any case")
     desa: str | None = Field(default=None, max_length=120)
     address: str | None = Field(default=None, max_length=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -168,7 +169,7 @@ class ComplaintIn(_Strict):
 
     description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     title: str | None = Field(default=None, max_length=MAX_TITLE)
-    category: str | None = Field(default=None, max_length=40, description="a category code")
+    category: OptionalCode = Field(default=None, description="a category code, any case")
     kind: Literal["pengaduan", "aspirasi", "permintaan_informasi"] | None = None
     reporter: ReporterIn | None = None
     anonymous: bool = False

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from services.intake.open311.errors import bad_request
+from shared.codes import normalize_code
 from shared.phones import InvalidPhoneNumber, normalize_phone
 
 #: The spec's limit on ``description`` ("up to 4,000 characters").
@@ -117,9 +118,14 @@ class ServiceRequestForm:
 
     @classmethod
     def parse(cls, values: MultiDict) -> ServiceRequestForm:
-        service_code = _field(values, "service_code", 40)
+        # Required fields first, in the spec's order: what is missing is said before what is
+        # malformed, and the complaint's text before its place.
+        service_code = normalize_code(_field(values, "service_code", 40))
         if service_code is None:
             raise bad_request("service_code is required")
+        description = _field(values, "description", MAX_DESCRIPTION_CHARS)
+        if description is None:
+            raise bad_request("description is required")
         lat = _coordinate(values, "lat", 90)
         long = _coordinate(values, "long", 180)
         if (lat is None) != (long is None):
@@ -127,9 +133,6 @@ class ServiceRequestForm:
         address = _field(values, "address_string", MAX_ADDRESS_CHARS)
         if lat is None and address is None:
             raise bad_request("a location is required: lat and long, or address_string")
-        description = _field(values, "description", MAX_DESCRIPTION_CHARS)
-        if description is None:
-            raise bad_request("description is required")
         email = _field(values, "email", MAX_EMAIL_CHARS)
         if email is not None and not _EMAIL.match(email):
             raise bad_request("email is not a valid e-mail address")
@@ -244,7 +247,7 @@ class RequestQuery:
             raise bad_request(f"status must be open or closed, got {', '.join(sorted(unknown))}")
         return cls(
             ids=ids,
-            service_codes=_csv(params.get("service_code")),
+            service_codes=[normalize_code(c) for c in _csv(params.get("service_code"))],
             statuses=statuses,
             window=Window.parse(params, tz),
         )

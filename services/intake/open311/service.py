@@ -26,6 +26,7 @@ from services.intake.open311.schemas import (
 from shared.auth import Actor
 from shared.calendar import WorkingCalendar, base_calendar
 from shared.cases.service import NewCase, ReporterInput, create_case
+from shared.codes import normalize_code
 from shared.config import Settings
 from shared.errors import SimpulError
 from shared.lifecycle import TRANSITIONS, Role, Status
@@ -171,7 +172,7 @@ async def list_services(session: AsyncSession) -> list[dict[str, Any]]:
 
 
 async def service_definition(session: AsyncSession, service_code: str) -> dict[str, Any]:
-    category = await repository.active_category(session, service_code)
+    category = await repository.active_category(session, normalize_code(service_code) or "")
     if category is None:
         raise not_found(f"service_code {service_code!r} not found")
     return {"service_code": category.code, "attributes": []}

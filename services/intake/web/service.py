@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.cases.service import KINDS, NewCase, ReporterInput, create_case
+from shared.codes import normalize_code
 from shared.lifecycle import Role
 from shared.models import Case, Category, Kecamatan
 from shared.phones import InvalidPhoneNumber, normalize_phone
@@ -60,6 +61,8 @@ class ComplaintForm:
     @classmethod
     def from_form(cls, data: dict[str, str]) -> ComplaintForm:
         values = {name: (data.get(name) or "").strip() for name in FIELDS}
+        for code in ("kategori", "kecamatan"):
+            values[code] = normalize_code(values[code]) or ""
         return cls(
             values=values, anonim=data.get("anonim") == "ya", rahasia=data.get("rahasia") == "ya"
         )

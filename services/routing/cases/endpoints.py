@@ -15,6 +15,7 @@ from services.routing.cases import detail, intake, repository, service
 from services.routing.cases.schemas import AdminCaseIn
 from shared.auth import CurrentActor
 from shared.cases.access import case_summary, get_readable_case
+from shared.codes import OptionalCode
 from shared.config import Settings
 from shared.deps import AppSettings, DbSession
 from shared.errors import Unprocessable
@@ -46,10 +47,10 @@ async def list_cases(
     session: DbSession,
     settings: AppSettings,
     status: str | None = None,
-    opd: str | None = None,
-    category: str | None = None,
+    opd: OptionalCode = None,
+    category: OptionalCode = None,
     channel: str | None = None,
-    kecamatan: str | None = None,
+    kecamatan: OptionalCode = None,
     overdue: bool | None = Query(
         None, description="cases with a breached or past-deadline SLA clock"
     ),

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.codes import Code, OptionalCode
+
 Kind = Literal["pengaduan", "aspirasi", "permintaan_informasi"]
 SlaClass = Literal["informasi", "non_lapangan", "lapangan"]
 #: Channels of complaints entered by staff (a letter, a visit, a phone call, the call center).
@@ -22,7 +24,7 @@ class Body(BaseModel):
 
 class VerifyBody(Body):
     kind: Kind | None = None
-    category: str | None = Field(default=None, max_length=40)
+    category: OptionalCode = None
     sla_class: SlaClass | None = None
     anonymous: bool | None = None
     confidential: bool | None = None
@@ -34,8 +36,8 @@ class RequestInfoBody(Body):
 
 
 class DisposeBody(Body):
-    opd: str = Field(min_length=1, max_length=40)
-    copies: list[str] = Field(default_factory=list, max_length=20)
+    opd: Code
+    copies: list[Code] = Field(default_factory=list, max_length=20)
     sla_class: SlaClass | None = None
     note: str | None = Field(default=None, max_length=2000)
 
@@ -58,7 +60,7 @@ class NoteBody(Body):
 
 
 class LocationIn(Body):
-    kecamatan: str | None = Field(default=None, max_length=40)
+    kecamatan: OptionalCode = None
     desa: str | None = Field(default=None, max_length=120)
     address: str | None = Field(default=None, max_length=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -85,7 +87,7 @@ class AdminCaseIn(Body):
     channel: AdminChannel
     description: str = Field(min_length=1, max_length=20000)
     title: str | None = Field(default=None, max_length=200)
-    category: str | None = Field(default=None, max_length=40)
+    category: OptionalCode = None
     kind: Kind | None = None
     anonymous: bool = False
     confidential: bool = False

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from services.routing.reference import schemas, service
 from shared.auth import Actor, require_roles
+from shared.codes import Code
 from shared.deps import DbSession
 from shared.errors import Unprocessable
 from shared.lifecycle import Role
@@ -37,7 +38,7 @@ def _crud(name: str, create_schema: type[BaseModel], patch_schema: type[BaseMode
         return {"items": [ent.as_dict(r) for r in await service.list_rows(session, ent)]}
 
     @router.get(f"/{name}/{{code}}", summary=f"One of {name}", name=f"get_{name}")
-    async def get_(code: str, session: DbSession, actor: Actor = Reader) -> dict[str, Any]:
+    async def get_(code: Code, session: DbSession, actor: Actor = Reader) -> dict[str, Any]:
         return ent.as_dict(await service.get_row(session, ent, code))
 
     async def create_(
@@ -46,7 +47,7 @@ def _crud(name: str, create_schema: type[BaseModel], patch_schema: type[BaseMode
         return ent.as_dict(await service.create(session, ent, body.model_dump(), actor))
 
     async def update_(
-        code: str, body: patch_schema, session: DbSession, actor: Actor = Writer
+        code: Code, body: patch_schema, session: DbSession, actor: Actor = Writer
     ) -> dict[str, Any]:  # type: ignore[valid-type]
         return ent.as_dict(await service.update(session, ent, code, _patch(body), actor))
 
@@ -96,13 +97,13 @@ async def import_csv(
 
 
 @router.get("/kecamatan/{code}/desa", summary="Desa of a kecamatan")
-async def list_desa(code: str, session: DbSession, actor: Actor = Reader) -> dict[str, Any]:
+async def list_desa(code: Code, session: DbSession, actor: Actor = Reader) -> dict[str, Any]:
     return {"items": [service.desa_dict(d) for d in await service.list_desa(session, code)]}
 
 
 @router.post("/kecamatan/{code}/desa", status_code=201, summary="Add a desa to a kecamatan")
 async def create_desa(
-    code: str, body: schemas.DesaIn, session: DbSession, actor: Actor = Writer
+    code: Code, body: schemas.DesaIn, session: DbSession, actor: Actor = Writer
 ) -> dict[str, Any]:
     return service.desa_dict(await service.create_desa(session, code, body.code, body.name, actor))
 

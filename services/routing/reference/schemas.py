@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.codes import Code, OptionalCode
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class OpdIn(Body):
-    code: str = Field(min_length=1, max_length=40)
+    code: Code
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field(default="dinas", min_length=1, max_length=40)
-    parent_code: str | None = Field(default=None, max_length=40)
+    parent_code: OptionalCode = None
     penanggung_jawab: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=200)
     active: bool = True
@@ -22,7 +24,7 @@ class OpdIn(Body):
 class OpdPatch(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: str | None = Field(default=None, min_length=1, max_length=40)
-    parent_code: str | None = Field(default=None, max_length=40)
+    parent_code: OptionalCode = None
     penanggung_jawab: str | None = Field(default=None, max_length=200)
     contact: str | None = Field(default=None, max_length=200)
     active: bool | None = None
@@ -30,9 +32,9 @@ class OpdPatch(Body):
 
 
 class CategoryIn(Body):
-    code: str = Field(min_length=1, max_length=40)
+    code: Code
     name: str = Field(min_length=1, max_length=200)
-    default_opd_code: str | None = Field(default=None, max_length=40)
+    default_opd_code: OptionalCode = None
     default_kind: str = "pengaduan"
     default_sla_class: str = "non_lapangan"
     keywords: list[str] | str = ""
@@ -42,7 +44,7 @@ class CategoryIn(Body):
 
 class CategoryPatch(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    default_opd_code: str | None = Field(default=None, max_length=40)
+    default_opd_code: OptionalCode = None
     default_kind: str | None = None
     default_sla_class: str | None = None
     keywords: list[str] | str | None = None
@@ -52,7 +54,7 @@ class CategoryPatch(Body):
 
 
 class KecamatanIn(Body):
-    code: str = Field(min_length=1, max_length=40)
+    code: Code
     name: str = Field(min_length=1, max_length=200)
     active: bool = True
 

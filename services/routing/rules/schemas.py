@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.codes import Code, OptionalCode
+
 ConditionValue = str | list[str]
 
 
@@ -14,7 +16,7 @@ class Body(BaseModel):
 class RuleIn(Body):
     name: str = Field(min_length=1, max_length=200)
     conditions: dict[str, ConditionValue]
-    target_opd: str = Field(min_length=1, max_length=40)
+    target_opd: Code
     auto_dispose: bool = False
     active: bool = True
     #: 1-based place in the order; default: last.
@@ -24,7 +26,7 @@ class RuleIn(Body):
 class RulePatch(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     conditions: dict[str, ConditionValue] | None = None
-    target_opd: str | None = Field(default=None, min_length=1, max_length=40)
+    target_opd: Code | None = None
     auto_dispose: bool | None = None
     active: bool | None = None
     #: The version the change was based on (409 ``version_mismatch`` if someone changed it since).
@@ -39,8 +41,8 @@ class ReorderIn(Body):
 class DryRunIn(Body):
     description: str = Field(min_length=1, max_length=20000)
     title: str | None = Field(default=None, max_length=200)
-    category: str | None = Field(default=None, max_length=40)
-    kecamatan: str | None = Field(default=None, max_length=40)
+    category: OptionalCode = None
+    kecamatan: OptionalCode = None
     desa: str | None = Field(default=None, max_length=120)
     channel: str | None = Field(default=None, max_length=24)
     kind: str | None = Field(default=None, max_length=24)
