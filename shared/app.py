@@ -36,6 +36,7 @@ from shared.observability import (
     configure_logging,
     metrics_endpoint,
 )
+from shared.openapi import install_openapi
 
 log = structlog.get_logger("simpul.app")
 Hook = Callable[[WorkerContext], Awaitable[None]]
@@ -213,6 +214,7 @@ def build_app(
     app.state.services = names
     app.state.specs = specs
     install_error_handlers(app)
+    install_openapi(app)
     hot = [endpoint for spec in specs for endpoint in spec.hot_endpoints]
     if hot:  # innermost of the app's own middlewares: after the body limit and the access line
         routes = [route for spec in specs for router in spec.routers for route in router.routes]

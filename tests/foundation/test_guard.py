@@ -146,3 +146,28 @@ async def test_nul_in_the_web_form_is_a_400(client):
 async def test_an_id_past_the_columns_range_is_a_4xx_not_a_500(client, admin_headers, method, path):
     response = await client.request(method, path, headers=admin_headers, json={})
     assert response.status_code in (404, 422), response.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/reports/summary?from=2026-01-01&to=9999-12-31",
+        "/admin/reports/summary?from=0001-01-01&to=9999-12-31&format=csv",
+        "/admin/cases?to=9999-12-31",
+        "/admin/cases?from=9999-12-31T23:59:59%2B14:00",
+        "/admin/quarantine?offset=100000000000000000000",
+        "/admin/quarantine?offset=9223372036854775808&limit=5",
+        "/admin/sync/dead-letters?offset=99999999999999999999",
+        "/api/v1/calendar/due?start=9999-12-31T00:00:00&working_days=10",
+        "/api/v1/calendar/due?start=2026-01-05T08:00:00&working_days=99999999999",
+        "/api/v1/calendar/holidays?year=99999",
+        "/open311/v2/requests.json?end_date=9999-12-31T23:59:59Z",
+        "/open311/v2/requests.json?start_date=0001-01-01T00:00:00Z&end_date=9999-12-31T00:00:00-12:00",
+        "/open311/v2/servicerequestupdates.json?end_date=9999-12-31T23:59:59Z",
+        "/statistik?tahun=99999",
+        "/statistik/data.csv?dari=9999-12-31",
+    ],
+)
+async def test_values_at_the_edges_of_their_types_are_answered_not_500(client, admin_headers, url):
+    response = await client.get(url, headers=admin_headers)
+    assert response.status_code < 500, response.text

@@ -26,7 +26,7 @@ from services.intake.open311.errors import Open311Error, bad_request, not_found
 from services.intake.open311.render import DEFAULT_FORMAT, FORMATS, JSON, render, render_errors
 from services.intake.open311.schemas import RequestQuery, ServiceRequestForm, UpdateQuery
 from shared.deps import AppSettings, DbSession
-from shared.errors import RETRY_AFTER_DB_DOWN_S, SimpulError
+from shared.errors import RETRY_AFTER_DB_DOWN_S, SimpulError, is_bad_value
 from shared.ratelimit import SCOPE_API_KEY, get_rate_limiter
 
 log = structlog.get_logger("simpul.open311")
@@ -92,6 +92,10 @@ def _error_response(request: Request, exc: Exception) -> Response:
             503,
             "the service is unavailable; retry later",
             {"Retry-After": str(RETRY_AFTER_DB_DOWN_S)},
+        )
+    if isinstance(exc, OverflowError) or (isinstance(exc, DBAPIError) and is_bad_value(exc)):
+        return render_errors(
+            fmt, 400, "a value in the request is out of the range Simpul can store"
         )
     log.exception("open311_error", error_type=type(exc).__name__)
     return render_errors(fmt, 500, "internal error")
