@@ -313,13 +313,13 @@ async def add_note(
         raise Forbidden(
             f"role {actor.role} may not add notes", code="role_not_allowed", allowed_actions=[]
         )
-    _message(session, case, actor, "internal_note", body.message)
+    _message(session, case, actor, "internal_note", body.note)
     await emit(
         session,
         NOTE_EVENT,
         actor,
         case_id=case.id,
-        data=NotePayload(note=body.message, opd=actor.opd_code).model_dump(exclude_unset=True),
+        data=NotePayload(note=body.note, opd=actor.opd_code).model_dump(exclude_unset=True),
     )
 
 
