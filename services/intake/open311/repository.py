@@ -1,5 +1,7 @@
 """Every query of the Open311 endpoints. Reads here are public (no caller to scope by), so
-none of them touches ``reporters``: identity cannot leak from a query that never loads it."""
+only one of them touches ``reporters``: :func:`identity_terms_for`, which loads a
+reporter's identifying values for the sole purpose of scrubbing them from the published
+text (``shared/redaction.py``); no record is ever built from it."""
 
 from __future__ import annotations
 
@@ -11,8 +13,18 @@ from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import hash_secret
-from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Opd
+from shared.models import (
+    Attachment,
+    Case,
+    CaseMessage,
+    Category,
+    ClientApp,
+    Event,
+    Opd,
+    Reporter,
+)
 from shared.models.sla import SlaClock
+from shared.redaction import identity_terms
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,16 @@ async def active_category(session: AsyncSession, code: str) -> Category | None:
 
 async def client_app_by_key(session: AsyncSession, key: str) -> ClientApp | None:
     return await session.scalar(select(ClientApp).where(ClientApp.key_hash == hash_secret(key)))
+
+
+async def identity_terms_for(
+    session: AsyncSession, case_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """Per case, its reporter's identifying values to scrub from published text."""
+    if not case_ids:
+        return {}
+    reporters = await session.scalars(select(Reporter).where(Reporter.case_id.in_(list(case_ids))))
+    return {r.case_id: identity_terms(r, with_name=True) for r in reporters}
 
 
 def _cases() -> Select:

@@ -34,6 +34,7 @@ from shared.config import Settings
 from shared.errors import SimpulError
 from shared.lifecycle import TRANSITIONS, Role, Status
 from shared.models import Attachment, Case, ClientApp, utcnow
+from shared.redaction import scrub_private
 from shared.tracking import normalize
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -244,7 +245,11 @@ UNVERIFIED_DESCRIPTION = "Laporan sedang diverifikasi; isi laporan ditampilkan s
 
 
 def _request_record(
-    row: CaseRow, media_url: str | None, deadline: object, settings: Settings
+    row: CaseRow,
+    media_url: str | None,
+    deadline: object,
+    settings: Settings,
+    private_terms: list[str],
 ) -> dict[str, Any]:
     case = row.case
     status = Status(case.status)
@@ -262,9 +267,12 @@ def _request_record(
         "status_notes": STATUS_NOTES[status],
         "service_name": row.service_name,
         "service_code": case.category_code,
-        # Published only once Admin Instansi has verified the case (and decided anonim/rahasia):
-        # a citizen's raw first message may carry their own name or NIK.
-        "description": case.description if case.verified_at is not None else UNVERIFIED_DESCRIPTION,
+        # Published only once Admin Instansi has verified the case (and decided anonim/rahasia),
+        # and scrubbed of identity as the national copy is: a citizen's text may carry their
+        # own name, NIK, phone or e-mail.
+        "description": scrub_private(case.description, private_terms)
+        if case.verified_at is not None
+        else UNVERIFIED_DESCRIPTION,
         "agency_responsible": row.agency_name,
         "service_notice": SERVICE_NOTICE,
         "requested_datetime": iso(case.received_at, settings),
@@ -283,9 +291,14 @@ async def _records(
     public_ids = [r.case.id for r in rows if not r.case.confidential]
     media = await repository.media_urls(session, public_ids)
     deadlines = await repository.public_deadlines(session, public_ids)
+    terms = await repository.identity_terms_for(session, public_ids)
     return [
         _request_record(
-            row, media.get(row.case.id), deadlines.get(row.case.id, _NO_STORED_CLOCK), settings
+            row,
+            media.get(row.case.id),
+            deadlines.get(row.case.id, _NO_STORED_CLOCK),
+            settings,
+            terms.get(row.case.id, []),
         )
         for row in rows
     ]
@@ -371,6 +384,9 @@ async def list_updates(
         session, [mid for mid in message_ids if mid in replies and not replies[mid][1].confidential]
     )
     opds = await repository.opd_names(session)
+    terms = await repository.identity_terms_for(
+        session, sorted({case.id for _message, case in replies.values()})
+    )
     updates: list[dict[str, Any]] = []
     for ref in refs:
         if ref.source == "m" and ref.id in replies:
@@ -381,7 +397,9 @@ async def list_updates(
                     "service_request_id": case.tracking_id,
                     "status": CLOSED if message.final else OPEN,
                     "updated_datetime": iso(message.created_at, settings),
-                    "description": CONFIDENTIAL_REPLY if case.confidential else message.body,
+                    "description": CONFIDENTIAL_REPLY
+                    if case.confidential
+                    else scrub_private(message.body, terms.get(case.id, [])),
                     "media_url": media.get(message.id),
                 }
             )

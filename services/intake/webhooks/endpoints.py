@@ -45,6 +45,7 @@ from shared.auth import Actor, require_roles
 from shared.deps import DbSession
 from shared.errors import NotFound, error_response
 from shared.ratelimit import get_rate_limiter
+from shared.redaction import redact_payload
 
 router = APIRouter(tags=["channels"])
 admin_router = APIRouter(prefix="/admin", tags=["ops"])
@@ -189,7 +190,8 @@ async def get_quarantine(
                 "received_at": row.received_at.isoformat(),
                 "headers": row.headers,
                 "body_size": row.body_size,
-                "body_preview": row.body[:PREVIEW_CHARS].decode("utf-8", errors="replace"),
+                # Operators never see identity (README): redacted as every output is.
+                "body_preview": redact_payload(row.body)[:PREVIEW_CHARS],
             }
             for row in rows
         ],

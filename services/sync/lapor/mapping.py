@@ -47,6 +47,7 @@ from services.sync.lapor.models import (
     LaporPage,
     LaporTemplate,
 )
+from shared.redaction import scrub_private
 
 __all__ = [
     "CaseForLapor",
@@ -292,29 +293,7 @@ def has_tag(tags_raw: str | None, tag: str) -> bool:
     return any(candidate.lower() == wanted for candidate in split_tags(tags_raw))
 
 
-# -- privacy ---------------------------------------------------------------------------
-REDACTED = "[disamarkan]"
-#: NIK: 16 digits, possibly grouped with spaces, dots or dashes.
-_NIK_RE = re.compile(r"(?<!\d)\d(?:[ .-]?\d){15}(?!\d)")
-#: Indonesian mobile and fixed numbers: +62 / 62 / 0 then 8–13 digits, with separators.
-_PHONE_RE = re.compile(r"(?<![\d+])(?:\+62|62|0)[ .-]?\(?\d{2,4}\)?(?:[ .-]?\d){5,10}(?!\d)")
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def scrub_private(text: str, private_terms: Iterable[str] = ()) -> str:
-    """Remove NIKs, phone numbers, e-mails and the given identifying terms from ``text``.
-
-    PermenPANRB 62/2018's code of ethics forbids spreading the reporter's identity; the
-    national case is (in part) public, so nothing identifying goes into its content.
-    """
-    for term in sorted(
-        {t.strip() for t in private_terms if t and len(t.strip()) >= 3}, key=len, reverse=True
-    ):
-        text = re.sub(re.escape(term), REDACTED, text, flags=re.IGNORECASE)
-    text = _EMAIL_RE.sub(REDACTED, text)
-    text = _NIK_RE.sub(REDACTED, text)
-    text = _PHONE_RE.sub(REDACTED, text)
-    return text
+# -- privacy: one redaction for every public and national output (shared/redaction.py) ---
 
 
 def _id_list(ids: Sequence[int]) -> str:

@@ -52,6 +52,7 @@ from shared.cases.labels import LAPOR_STATUS_TEXTS as STATUS_TEXTS
 from shared.events import Defer, WorkerContext
 from shared.lifecycle import RESPOND_TARGETS, TRANSITIONS, Action, Role, Status
 from shared.models import Case, Event, Reporter
+from shared.redaction import identity_terms
 
 log = structlog.get_logger("simpul.sync.mirror")
 T = TypeVar("T")
@@ -143,20 +144,7 @@ async def reply_text(session: Any, event: Event) -> str | None:
 
 def private_terms(case: Case, reporter: Reporter | None) -> list[str]:
     """The reporter's identifying values, scrubbed from everything sent to LAPOR!."""
-    if reporter is None:
-        return []
-    terms = [
-        reporter.phone,
-        reporter.phone_raw,
-        reporter.nik,
-        reporter.email,
-        reporter.postal_address,
-    ]
-    if reporter.phone and reporter.phone.startswith("+62"):
-        terms.append("0" + reporter.phone[3:])  # how people write it
-    if case.anonymous:
-        terms.append(reporter.name)
-    return [t for t in terms if t]
+    return identity_terms(reporter, with_name=bool(case.anonymous))
 
 
 def case_for_lapor(
