@@ -29,6 +29,7 @@ from shared.errors import error_response, install_error_handlers
 from shared.events import Consumer, PeriodicJob, WorkerContext
 from shared.fastpath import Endpoint, HotRoutesMiddleware
 from shared.guard import RequestGuardMiddleware
+from shared.logfilter import register_secrets
 from shared.migrate import heads
 from shared.observability import (
     BodySizeLimitMiddleware,
@@ -167,6 +168,7 @@ def build_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.json_logs)
+    register_secrets(settings.secret_values())
     names = [s.name for s in specs]
     workers_on = settings.run_workers if run_workers is None else run_workers
     db = Database(

@@ -65,6 +65,7 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
+        access_log=False,  # Simpul's own access line is the one line per request
         proxy_headers=True,
         timeout_graceful_shutdown=15,
     )

@@ -146,6 +146,14 @@ class Settings(BaseSettings):
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/lapor-sim"
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret's value (for the log filter to mask)."""
+        return [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr)
+        ]
+
     @property
     def json_logs(self) -> bool:
         return self.env == "production" if self.log_json is None else self.log_json

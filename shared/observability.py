@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.logfilter import install_record_filter, redact_event
+
 REQUEST_ID_HEADER = "X-Request-ID"
+#: Requests whose access line is at debug level: probes polled every few seconds, and the
+#: embedded LAPOR! simulator's calls from this very process (an idle poll is not news).
+QUIET_PATHS = ("/healthz", "/readyz", "/metrics", "/lapor-sim")
+#: Libraries that log one INFO line per HTTP call they make; kept to WARNING unless the
+#: log level is DEBUG (Simpul logs the calls that matter, and their failures, itself).
+CHATTY_LOGGERS = ("httpx", "httpcore")
 
 HTTP_REQUESTS = Counter(
     "simpul_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -45,7 +53,8 @@ def add_to_access_line(**fields: Any) -> None:
 
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
-    """Route stdlib and structlog through one renderer (JSON in production)."""
+    """Route stdlib and structlog through one renderer (JSON in production), both through
+    one redaction of secrets and identity (``shared/logfilter.py``)."""
     shared = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -54,8 +63,9 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     renderer = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
+    install_record_filter()  # every stdlib record, whichever logger or handler
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, structlog.processors.format_exc_info, redact_event, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
@@ -63,6 +73,9 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     logging.basicConfig(
         level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
     )
+    quiet = logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
 
 
 class RequestContextMiddleware:
@@ -104,7 +117,8 @@ class RequestContextMiddleware:
             )
             HTTP_REQUESTS.labels(scope["method"], template, str(status_holder["status"])).inc()
             HTTP_LATENCY.labels(scope["method"], template).observe(elapsed)
-            self.log.info(
+            emit = self.log.debug if scope["path"].startswith(QUIET_PATHS) else self.log.info
+            emit(
                 "request",
                 method=scope["method"],
                 route=template,
