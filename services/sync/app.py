@@ -12,6 +12,7 @@ from services.sync.inbound.tasks import lapor_poller
 from services.sync.mirror.tasks import close_lapor_client, open_lapor_client, sync_consumer
 from services.sync.ops.endpoints import router as ops_router
 from services.sync.ops.tasks import lapor_metrics
+from services.sync.reconcile.jobs import stop_background_runs
 from services.sync.reconcile.tasks import lapor_reconciler
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
@@ -61,7 +62,7 @@ def spec() -> ServiceSpec:
         jobs=[lapor_poller(), lapor_reconciler(), lapor_metrics()],
         on_startup=[open_lapor_client],
         mounts=[_simulator_mount(state)],
-        on_shutdown=[close_lapor_client, close_simulator],
+        on_shutdown=[stop_background_runs, close_lapor_client, close_simulator],
     )
 
 

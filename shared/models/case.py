@@ -70,6 +70,9 @@ class Case(Base):
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     rating: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Where ``rating`` came from: None = the reporter in Simpul (web link, SMS/chat digit),
+    #: ``lapor`` = a LAPOR! rating standing in while the case has no Simpul rating.
+    rating_source: Mapped[str | None] = mapped_column(String(12), default=None)
 
     #: National SP4N-LAPOR! ids (set by the sync service).
     lapor_complaint_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
