@@ -85,6 +85,12 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def rated_in_simpul(self) -> bool:
+        """Has the reporter rated the case in Simpul itself? (A LAPOR! rating standing in
+        for a missing one does not count: the reporter may still rate here, and that wins.)"""
+        return self.rating is not None and self.rating_source is None
+
 
 class Reporter(Base):
     """The reporter's identity, one row per case, kept apart from the case (privacy by construction)."""

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
-from shared.models import Case, utcnow
+from shared.models import Case, OutboundMessage, utcnow
 from shared.models.sla import SlaClock
 from shared.models.sync import LaporCallback, LaporFollowupSeen, LaporMirror
 
@@ -171,3 +173,38 @@ async def next_clock_point(session: AsyncSession, case_id: int, now: datetime) -
 def _aware(value: datetime) -> datetime:
     """SQLite may hand times back naive; they were stored as UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+async def queue_staff_notice(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    event_id: int,
+    channel: str,
+    recipient: str,
+    template: str,
+    body: str,
+) -> bool:
+    """Queue a message to staff for an event, once (``dedup_key`` = event and recipient;
+    ``INSERT ... ON CONFLICT DO NOTHING``). The intake service's sender delivers it."""
+    now = utcnow()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(OutboundMessage)
+        .values(
+            case_id=case_id,
+            event_id=event_id,
+            audience="staff",
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            body=body,
+            dedup_key=f"{event_id}:{recipient}",
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    )
+    return (result.rowcount or 0) == 1

@@ -13,10 +13,12 @@
 **Decision — national status changes do not drive the local lifecycle.** Simpul is the
 system of record for the pemda's handling (the lifecycle table and its roles); a national
 status change (e.g. "Selesai" set by a national admin) is recorded as a
-``lapor.status_changed`` event and shown to operators, who act on it. The exceptions are
-what the reporter does on LAPOR!: a follow-up becomes a reporter message
-(``lapor.followup_received``) and a rating becomes the case's rating (``case.rated``,
-written by the ``lapor`` actor so the mirror does not send it back).
+``lapor.status_changed`` event and shown to operators, who act on it; "Diarsipkan" also
+tells Admin Instansi (``inbound/national.py``). The exceptions are what the reporter does
+on LAPOR!: a follow-up becomes a reporter message (``lapor.followup_received``) and a
+rating is recorded (``case.rated``, written by the ``lapor`` actor so the mirror does not
+send it back), counted in reports only while the case has no Simpul rating
+(``inbound/national.py``).
 
 An unknown national status code is never guessed: the case's mirror is held, an alert is
 counted and logged, and an operator releases it (``/admin/sync/cases/{id}/resync``).
@@ -33,6 +35,7 @@ import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.sync.inbound import national
 from services.sync.inbound import repository as inrepo
 from services.sync.lapor import (
     LaporComplaint,
@@ -197,7 +200,7 @@ async def _apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool
     await s.execute(update(Case).where(Case.id == case_id).values(lapor_status_code=new))
     if ours:
         return False  # our own push, answer lost: not a national change
-    await emit(
+    event = await emit(
         s,
         "lapor.status_changed",
         LAPOR_ACTOR,
@@ -209,6 +212,13 @@ async def _apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool
             "status_name": complaint.status_name,
             "national_status": complaint.simpul_status,
         },
+    )
+    await national.notify_status(
+        s,
+        case_id=case_id,
+        event_id=event.id,
+        national_status=complaint.simpul_status,
+        status_name=complaint.status_name,
     )
     INBOUND.labels("status_changed").inc()
     return True
@@ -281,25 +291,13 @@ async def _apply_rating(s: Any, case_id: int, complaint: LaporComplaint) -> bool
     )
     if not result.rowcount:
         return False
-    score = int(complaint.rating["score"])
-    comment = complaint.rating.get("comment") or None
-    await s.execute(
-        update(Case).where(Case.id == case_id).values(rating=score, rating_comment=comment)
-    )
-    await emit(
+    return await national.apply_rating(
         s,
-        "case.rated",
-        LAPOR_ACTOR,
         case_id=case_id,
-        data={
-            "score": score,
-            "comment": comment,
-            "source": "lapor",
-            "lapor_complaint_id": complaint.complaint_id,
-        },
+        complaint_id=complaint.complaint_id,
+        score=int(complaint.rating["score"]),
+        comment=complaint.rating.get("comment") or None,
     )
-    INBOUND.labels("rating").inc()
-    return True
 
 
 # -- discovery ---------------------------------------------------------------------------
