@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     lapor_timeout_s: float = 10.0
     lapor_concurrency: int = 32  # calls in flight; the token bucket alone sets the pace
     lapor_sync_enabled: bool = True
+    #: [model] the call that changes anonim/rahasia of a national case; empty: there is
+    #: none, and the mirror asks operators to change it on the national site.
+    lapor_privacy_path: str = "/complaints/{complaint_id}/privacy"
 
     # -- channels (a channel whose secret is empty is off) --------------------------
     twilio_auth_token: SecretStr = SecretStr("")
