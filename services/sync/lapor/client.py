@@ -51,6 +51,7 @@ from services.sync.lapor.models import (
     LaporPage,
     LaporTemplate,
 )
+from services.sync.lapor.pacing import DEFAULT_POLL_SHARE, FairTokenBucket
 from services.sync.lapor.resilience import (
     DEFAULT_FAILURE_THRESHOLD,
     DEFAULT_RESET_TIMEOUT_S,
@@ -58,7 +59,6 @@ from services.sync.lapor.resilience import (
     CircuitBreaker,
     Clock,
     Sleep,
-    TokenBucket,
 )
 from shared.config import DEMO_LAPOR_INSTITUTION_ID, DEMO_LAPOR_USER_ID
 
@@ -122,6 +122,7 @@ class LaporClient:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         privacy_path: str | None = mapping.PATH_PRIVACY,
+        poll_share: float = DEFAULT_POLL_SHARE,
     ) -> None:
         if not _secret(auth_key) or not _secret(token):
             raise ValueError("SP4N-LAPOR! auth key and token must not be empty")
@@ -135,7 +136,10 @@ class LaporClient:
         self._sleep = sleep
         self.retry_backoff_s = retry_backoff_s
         self.retry_backoff_max_s = retry_backoff_max_s
-        self.limiter = TokenBucket(rate_limit_per_s, clock=clock, sleep=sleep)
+        #: One rate for every call, shared fairly by lane (``pacing.py``).
+        self.limiter = FairTokenBucket(
+            rate_limit_per_s, poll_share=poll_share, clock=clock, sleep=sleep
+        )
         self.breaker = CircuitBreaker(
             failure_threshold=breaker_failure_threshold,
             reset_timeout_s=breaker_reset_timeout_s,
@@ -171,6 +175,7 @@ class LaporClient:
             "user_id": settings.lapor_user_id,
             "max_connections": max(DEFAULT_MAX_CONNECTIONS, 2 * settings.lapor_concurrency),
             "privacy_path": settings.lapor_privacy_path,
+            "poll_share": settings.lapor_poll_share,
         }
         options.update(overrides)
         return cls(

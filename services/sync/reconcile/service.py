@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from services.sync.inbound import repository as inrepo
 from services.sync.inbound.service import rating_key
 from services.sync.lapor import LaporError, LaporUnavailable, mapping
+from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import DRIFT_CASES
 from services.sync.mirror.service import RESYNC_EVENT, client_of
@@ -156,7 +157,8 @@ async def reconcile(ctx: WorkerContext, progress: Progress | None = None) -> dic
         await progress(dict(result))
     for index, (mirror, status) in enumerate(rows, start=1):
         try:
-            drift = await compare_case(ctx, mirror, status)
+            with use_lane(Lane.POLL):  # a read like the poller's, in its share of the rate
+                drift = await compare_case(ctx, mirror, status)
         except LaporUnavailable:
             result["errors"] += 1
             break  # the breaker is open: the rest waits for the next run
