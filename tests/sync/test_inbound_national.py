@@ -117,7 +117,7 @@ async def test_a_lapor_rating_does_not_overwrite_the_reporters_web_rating(
     assert state["national_rating"] == 2
     web, national = await events_of(sync_app, "case.rated", case_id)  # both on the timeline
     assert web.actor_type == "reporter" and web.data["rating"] == 5
-    assert national.actor_type == "lapor" and national.data["score"] == 2
+    assert national.actor_type == "lapor" and national.data["rating"] == 2
     assert national.data["counted_in_reports"] is False
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import select, update
 from services.sync.inbound import repository as inrepo
 from services.sync.mirror.metrics import INBOUND
 from services.sync.mirror.service import LAPOR_ACTOR
+from shared.cases.events import CaseEvent
 from shared.events import emit
 from shared.models import Case, utcnow
 from shared.models.sync import LaporMirror
@@ -119,13 +120,13 @@ async def apply_rating(
         )
     await emit(
         session,
-        "case.rated",
+        CaseEvent.RATED,
         LAPOR_ACTOR,
         case_id=case_id,
         data={
-            "score": score,
-            "comment": comment,
-            "source": "lapor",
+            "rating": score,
+            "has_comment": comment is not None,
+            "source": RATING_SOURCE_LAPOR,
             "lapor_complaint_id": complaint_id,
             "counted_in_reports": counted,
         },
