@@ -40,6 +40,7 @@ from shared.events import emit
 from shared.lifecycle import TERMINAL, Action, Role, Status
 from shared.models import Attachment, Case, CaseMessage, utcnow
 from shared.phones import try_normalize_phone
+from shared.storage import display_filename
 from shared.tracking import find_in_text, normalize
 
 #: A message this soon after the reporter's latest open case joins it (rule 5).
@@ -297,7 +298,10 @@ async def _attach_media(
             Attachment(
                 case_id=case_id,
                 message_id=message_id,
-                filename=(media.filename or f"{media.kind}-{index}")[:200],
+                # A provider's name is the sender's text: the one sanitiser, as every path.
+                filename=display_filename(
+                    media.filename or f"{media.kind}-{index}", media.content_type
+                ),
                 content_type=(media.content_type or None) and media.content_type[:100],
                 url=reference,
             )
