@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -22,6 +23,8 @@ DEMO_LAPOR_INSTITUTION_ID = 9001
 DEMO_LAPOR_USER_ID = 9001
 DEMO_LAPOR_WEBHOOK_SECRET = "demo-lapor-webhook-secret"
 DEFAULT_DATABASE_URL = "sqlite:///./data/simpul.db"
+#: Host names that only this machine reaches.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", None})
 #: What ``deploy/.env.example`` holds where an operator must fill in a value.
 PLACEHOLDER = "CHANGE_ME"
 DEFAULT_PORT = 8000
@@ -52,7 +55,8 @@ class Settings(BaseSettings):
     opentelemetry: bool = False
     run_workers: bool = True  # run this process's event consumers and periodic jobs
     data_dir: str = "./data"
-    public_base_url: str = "http://127.0.0.1:8000"
+    #: Empty: ``http://<host>:<port>`` of this process (see ``_derive_public_base_url``).
+    public_base_url: str = ""
     allow_demo_secrets: bool = False
     max_body_bytes: int = 12 * 1024 * 1024
 
@@ -124,6 +128,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _derive_public_base_url(self) -> Settings:
+        """Unset, the public URL is where this process listens: ``SIMPUL_PORT`` alone moves
+        status links, message links and the simulator's callback URL with it."""
+        if not self.public_base_url.strip():
+            self.public_base_url = f"http://{self.local_authority}"
+        return self
+
+    @model_validator(mode="after")
     def _refuse_weak_production_settings(self) -> Settings:
         if self.env == "production":
             problems = production_problems(self)
@@ -153,9 +165,14 @@ class Settings(BaseSettings):
         reached at the address it listens on (not the public URL, which may be a proxy)."""
         if self.lapor_base_url:
             return self.lapor_base_url
+        return f"http://{self.local_authority}/lapor-sim"
+
+    @property
+    def local_authority(self) -> str:
+        """``host:port`` where this process is reached from the same machine."""
         host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
         host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.port}/lapor-sim"
+        return f"{host}:{self.port}"
 
     def secret_values(self) -> list[str]:
         """Every configured secret's value (for the log filter to mask)."""
@@ -224,6 +241,11 @@ PRODUCTION_CHECKS: list[ProductionCheck] = [
         message=lambda s: (
             f"replace {PLACEHOLDER} in {', '.join(_placeholders(s))} with the real value"
         ),
+    ),
+    ProductionCheck(
+        weak=lambda s: urlsplit(s.public_base_url).hostname in LOOPBACK_HOSTS,
+        message="set SIMPUL_PUBLIC_BASE_URL to the URL citizens and providers reach "
+        "(https://…): it signs Twilio webhooks and is in every link sent",
     ),
     ProductionCheck(
         weak=lambda s: s.is_sqlite,

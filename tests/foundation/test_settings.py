@@ -19,6 +19,7 @@ REAL_SECRETS = {
 PRODUCTION = {
     "env": "production",
     "database_url": "postgresql://simpul:kata-sandi@db.internal/simpul",
+    "public_base_url": "https://pengaduan.tabanankab.go.id",
     "lapor_base_url": REAL_LAPOR,
     "lapor_institution_id": 3301,
     "lapor_user_id": 77,
@@ -55,6 +56,8 @@ def test_a_complete_production_configuration_starts_and_hides_its_secrets():
         ({"lapor_token": "CHANGE_ME"}, "SIMPUL_LAPOR_TOKEN"),
         ({"database_url": "postgresql://simpul:CHANGE_ME@db/simpul"}, "SIMPUL_DATABASE_URL"),
         ({"public_base_url": "https://CHANGE_ME"}, "SIMPUL_PUBLIC_BASE_URL"),
+        ({"public_base_url": ""}, "SIMPUL_PUBLIC_BASE_URL"),  # derived: the loopback
+        ({"public_base_url": "http://127.0.0.1:8000"}, "SIMPUL_PUBLIC_BASE_URL"),
         ({"lapor_auth_key": "demo-auth-key"}, "SIMPUL_LAPOR_AUTH_KEY"),
         ({"lapor_token": "demo-token"}, "SIMPUL_LAPOR_TOKEN"),
         ({"lapor_webhook_secret": "demo-lapor-webhook-secret"}, "SIMPUL_LAPOR_WEBHOOK_SECRET"),
@@ -149,3 +152,23 @@ def test_a_process_running_the_sync_workers_keeps_a_connection_per_lapor_call():
     assert settings.pool_size_for(["sync"], workers=False) == 10  # HTTP only
     assert settings.pool_size_for(["intake"], workers=True) == 10
     assert Settings(db_pool_size=50).pool_size_for(["sync"], workers=True) == 50
+
+
+def test_the_public_url_follows_host_and_port_unless_set(monkeypatch):
+    monkeypatch.setenv("SIMPUL_PORT", "9123")
+    assert _settings().public_base_url == "http://127.0.0.1:9123"
+    assert _settings(host="0.0.0.0").public_base_url == "http://127.0.0.1:9123"
+    assert _settings(host="10.1.2.3").public_base_url == "http://10.1.2.3:9123"
+    given = "https://pengaduan.example.go.id"
+    assert _settings(public_base_url=given).public_base_url == given
+
+
+async def test_status_links_and_the_simulators_callback_follow_simpul_port(monkeypatch, tmp_path):
+    from services.sync.simulator import simulator_kwargs_from_settings
+
+    monkeypatch.setenv("SIMPUL_PORT", "9123")
+    settings = _settings(database_url=f"sqlite:///{tmp_path}/x.db")
+    assert simulator_kwargs_from_settings(settings)["callback_url"] == (
+        "http://127.0.0.1:9123/webhooks/lapor"
+    )
+    assert settings.effective_lapor_base_url == "http://127.0.0.1:9123/lapor-sim"
