@@ -42,6 +42,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve one service (or all of them in one process)."""
+    _require_database()
     if service not in APP_FACTORIES:
         raise typer.BadParameter(
             f"unknown service {service!r}; choose one of {', '.join(APP_FACTORIES)}"
@@ -76,6 +77,7 @@ def worker(
     service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all",
 ) -> None:
     """Run a service's event consumers and periodic jobs without HTTP (scale by adding processes)."""
+    _require_database()
     from services.embedded import SERVICES, specs
     from shared.app import Workers
     from shared.db import Database
@@ -126,6 +128,8 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 def _run_in_session(func):  # noqa: ANN001, ANN202
     from shared.db import Database
 
+    _require_database()
+
     async def main():  # noqa: ANN202
         db = Database(get_settings().database_url)
         try:
@@ -168,6 +172,8 @@ def client_create(name: str) -> None:
 
     try:
         _app, key = _run_in_session(make)
+    except typer.Exit:
+        raise
     except Exception as exc:  # noqa: BLE001 - e.g. the name is taken
         typer.echo(f"error: could not create client {name!r}: {type(exc).__name__}", err=True)
         raise typer.Exit(1) from None
@@ -199,5 +205,26 @@ def token_create(
     typer.echo(token)
 
 
+def _require_database() -> None:
+    """Refuse in one line, before anything runs, when the database is missing, unreachable or
+    unmigrated (instead of a traceback per table, and an empty SQLite file left behind)."""
+    from shared.migrate import schema_problem
+
+    problem = schema_problem(get_settings().database_url)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 def main() -> None:
-    cli()
+    """The console script: settings that cannot be used are one line each, never a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        cli()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ()))
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            typer.echo(f"error: {f'SIMPUL_{where.upper()}: ' if where else ''}{message}", err=True)
+        raise SystemExit(2) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,13 @@ DEMO_LAPOR_INSTITUTION_ID = 9001
 DEMO_LAPOR_USER_ID = 9001
 DEMO_LAPOR_WEBHOOK_SECRET = "demo-lapor-webhook-secret"
 DEFAULT_DATABASE_URL = "sqlite:///./data/simpul.db"
+DEFAULT_DATA_DIR = "./data"
+#: The checkout this code runs from (``make run``/``make install`` install it editable), or
+#: None for an installed package: the defaults' ``./data`` is the checkout's, wherever the
+#: command is run from, instead of an empty new database in the current directory.
+PROJECT_ROOT: Path | None = next(
+    (p for p in [Path(__file__).resolve().parents[1]] if (p / "pyproject.toml").is_file()), None
+)
 #: Host names that only this machine reaches.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", None})
 #: What ``deploy/.env.example`` holds where an operator must fill in a value.
@@ -54,7 +62,7 @@ class Settings(BaseSettings):
     #: its logs structlog; on, it asks for global OpenTelemetry providers on every request.
     opentelemetry: bool = False
     run_workers: bool = True  # run this process's event consumers and periodic jobs
-    data_dir: str = "./data"
+    data_dir: str = DEFAULT_DATA_DIR
     #: Empty: ``http://<host>:<port>`` of this process (see ``_derive_public_base_url``).
     public_base_url: str = ""
     allow_demo_secrets: bool = False
@@ -128,6 +136,15 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _defaults_in_the_checkout(self) -> Settings:
+        if PROJECT_ROOT is not None:
+            if self.database_url == DEFAULT_DATABASE_URL:
+                self.database_url = f"sqlite:///{PROJECT_ROOT / 'data' / 'simpul.db'}"
+            if self.data_dir == DEFAULT_DATA_DIR:
+                self.data_dir = str(PROJECT_ROOT / "data")
+        return self
+
+    @model_validator(mode="after")
     def _derive_public_base_url(self) -> Settings:
         """Unset, the public URL is where this process listens: ``SIMPUL_PORT`` alone moves
         status links, message links and the simulator's callback URL with it."""
@@ -141,7 +158,8 @@ class Settings(BaseSettings):
             problems = production_problems(self)
             if problems:
                 raise ValueError(
-                    "SIMPUL_ENV=production refuses these settings: " + "; ".join(problems)
+                    "SIMPUL_ENV=production refuses these settings:\n"
+                    + "\n".join(f"- {problem}" for problem in problems)
                 )
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -29,3 +30,42 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def heads() -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def schema_problem(database_url: str) -> str | None:
+    """Why a command cannot use the database at ``database_url`` (one line saying what to
+    do), or None. Never creates anything: a missing SQLite file stays missing."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database)
+        if not path.is_file():
+            return (
+                f"no Simpul database at {path.resolve()}: run `simpul migrate` (and "
+                "`simpul seed-demo`) first, or set SIMPUL_DATABASE_URL"
+            )
+    try:
+        migrated = asyncio.run(_has_alembic_table(database_url))
+    except Exception as exc:  # noqa: BLE001 - any failure is said in one line
+        return (
+            f"cannot reach the database ({type(exc).__name__}); check SIMPUL_DATABASE_URL "
+            f"({url.render_as_string(hide_password=True)})"
+        )
+    if not migrated:
+        return "the database has no Simpul schema: run `simpul migrate` first"
+    return None
+
+
+async def _has_alembic_table(database_url: str) -> bool:
+    from sqlalchemy import inspect
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from shared.db import async_url
+
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+    finally:
+        await engine.dispose()

@@ -66,14 +66,19 @@ def test_libraries_per_call_lines_only_at_debug():
     configure_logging("WARNING")
 
 
-def test_serve_turns_uvicorns_own_access_log_off(monkeypatch):
+def test_serve_turns_uvicorns_own_access_log_off(monkeypatch, sqlite_template):
     import uvicorn
     from typer.testing import CliRunner
 
     from shared.cli import cli
+    from shared.config import get_settings
+
+    monkeypatch.setenv("SIMPUL_DATABASE_URL", f"sqlite:///{sqlite_template}")
+    get_settings.cache_clear()
 
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     result = CliRunner().invoke(cli, ["serve", "--service", "intake", "--port", "8123"])
     assert result.exit_code == 0, result.output
+    get_settings.cache_clear()
     assert seen["access_log"] is False
