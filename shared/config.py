@@ -19,6 +19,8 @@ DEMO_LAPOR_TOKEN = "demo-token"
 DEMO_LAPOR_INSTITUTION_ID = 9001
 DEMO_LAPOR_USER_ID = 9001
 DEMO_LAPOR_WEBHOOK_SECRET = "demo-lapor-webhook-secret"
+DEMO_LAPOR_ADMIN_USER_ID = 9101
+DEMO_LAPOR_REPLY_TEMPLATE_CODE = "reply_simpul"
 DEFAULT_DATABASE_URL = "sqlite:///./data/simpul.db"
 DEFAULT_PORT = 8000
 
@@ -66,9 +68,41 @@ class Settings(BaseSettings):
     lapor_user_id: int = DEMO_LAPOR_USER_ID
     lapor_webhook_secret: SecretStr = SecretStr(DEMO_LAPOR_WEBHOOK_SECRET)
     lapor_rate_limit_per_s: float = 15.0
-    lapor_timeout_s: float = 10.0
+    #: Per call; a create gets longer, as the public integrator allows it (90 s / 30 s).
+    lapor_timeout_s: float = 30.0
+    lapor_create_timeout_s: float = 90.0
     lapor_concurrency: int = 32  # calls in flight; the token bucket alone sets the pace
     lapor_sync_enabled: bool = True
+    # What varies between national environments and integrators (contracts/lapor-api.md);
+    # read by ``services.sync.lapor.profile.LaporProfile.from_settings``, nowhere else.
+    #: The auth key's header: ``Authorization`` in one environment, ``auth`` in another.
+    lapor_auth_header: str = "Authorization"
+    #: The create path the national team assigned to this integrator.
+    lapor_create_path: str = "/complaints/complaint"
+    #: The instansi's admin user that posts replies (not the create's integration user).
+    lapor_admin_user_id: int = DEMO_LAPOR_ADMIN_USER_ID
+    lapor_reply_template_code: str = DEMO_LAPOR_REPLY_TEMPLATE_CODE
+    #: Does the national ``GET /complaints?tags=`` exist and may its answer decide whether an
+    #: uncertain create is sent again? Off: never; an operator confirms. Also discovery.
+    lapor_search: bool = False
+    lapor_channel_id: int = 13
+    #: ``classification_id`` per Simpul kind (JSON object in the environment).
+    lapor_classification_ids: dict[str, int] = Field(
+        default_factory=lambda: {"pengaduan": 1, "aspirasi": 2, "permintaan_informasi": 3}
+    )
+    lapor_location_id: int | None = 34  # "Nasional"
+    #: Where "forward-national" (bukan wewenang) sends a case: the national admins' instansi.
+    lapor_forward_institution_id: int = 1
+    #: Simpul category code -> national category id (JSON object), over the file's entries.
+    lapor_category_map: dict[str, int] = Field(default_factory=dict)
+    #: A CSV ``simpul_code,national_id`` (``simpul lapor categories`` writes one from the
+    #: masters list); empty: the demo map shipped for the simulator.
+    lapor_category_map_file: str = ""
+    lapor_default_category_id: int = 999
+    #: National status name -> Simpul status (JSON object), over the built-in table.
+    lapor_status_names: dict[str, str] = Field(default_factory=dict)
+    #: ``template_code`` values the national site uses for the reporter's own follow-ups.
+    lapor_reporter_template_codes: list[str] = Field(default_factory=list)
 
     # -- channels (a channel whose secret is empty is off) --------------------------
     twilio_auth_token: SecretStr = SecretStr("")

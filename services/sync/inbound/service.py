@@ -5,10 +5,18 @@
   or deadline of the case's running verification/resolution SLA clock, and at most 30 min
   apart in the last 24 h before it); national status changes, the reporter's
   follow-ups (once per national follow-up id) and ratings become local events;
-- ``GET /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to
-  find the cases national admins forwarded to this pemda (made into local cases, once per
-  national id) and to make changed cases due at once;
+- where the national list exists (``SIMPUL_LAPOR_SEARCH=true``), ``GET
+  /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to find
+  the cases national admins forwarded to this pemda (made into local cases, once per
+  national id) and to make changed cases due at once; without it, forwarded cases arrive
+  by callback or by importing the national export (``simpul lapor import``);
 - callbacks are only hints that make a case (or a discovery) due now.
+
+**Who wrote a follow-up** is inferred (the API has no author field):
+:data:`services.sync.lapor.answers.AUTHOR_RULES`. Our own replies (their national ids
+recorded by the mirror) are skipped; a reporter's becomes a reporter message; one the
+rules cannot attribute becomes an internal note "dari LAPOR!" for staff — never a
+reporter message, never relayed to the reporter as ours.
 
 **Decision — national status changes do not drive the local lifecycle.** Simpul is the
 system of record for the pemda's handling (the lifecycle table and its roles); a national
@@ -18,8 +26,9 @@ what the reporter does on LAPOR!: a follow-up becomes a reporter message
 (``lapor.followup_received``) and a rating becomes the case's rating (``case.rated``,
 written by the ``lapor`` actor so the mirror does not send it back).
 
-An unknown national status code is never guessed: the case's mirror is held, an alert is
-counted and logged, and an operator releases it (``/admin/sync/cases/{id}/resync``).
+Statuses are mapped by name (the profile's table, ``SIMPUL_LAPOR_STATUS_NAMES``). An
+unknown name is never guessed: the case's mirror is held, an alert is counted and logged,
+and an operator releases it (``/admin/sync/cases/{id}/resync``).
 """
 
 from __future__ import annotations
@@ -33,14 +42,15 @@ import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.sync.inbound import changes
 from services.sync.inbound import repository as inrepo
 from services.sync.lapor import (
     LaporComplaint,
     LaporError,
     LaporFollowup,
     LaporNotFound,
+    LaporProtocolError,
     UnknownStatusCode,
-    mapping,
 )
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import ALERTS, INBOUND, POLL_ERRORS
@@ -48,12 +58,10 @@ from services.sync.mirror.service import LAPOR_ACTOR, client_of
 from services.sync.mirror.tuning import tuning_of
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import WorkerContext, emit
-from shared.models import Case, CaseMessage, Category, utcnow
+from shared.models import Case, Category, utcnow
 from shared.models.sync import LaporMirror
 
 log = structlog.get_logger("simpul.sync.inbound")
-
-CATEGORY_CODE_BY_ID = {value: key for key, value in mapping.CATEGORY_IDS.items()}
 
 
 # -- scheduling near SLA points --------------------------------------------------------
@@ -101,13 +109,17 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
         return "held"
     except LaporError as exc:
         POLL_ERRORS.inc()
+        error = str(exc)
+        if isinstance(exc, LaporProtocolError):  # an answer in no known shape: keep it
+            error = f"{error} — answer: {exc.redacted_body}"
+            log.error("lapor_unreadable_answer", case_id=case_id, error=error[:500])
         async with ctx.db.session() as s:
             now = utcnow()
             await repo.update_mirror(
                 s,
                 case_id,
                 errors=LaporMirror.errors + 1,
-                last_error=str(exc)[:2000],
+                last_error=error[:2000],
                 next_check_at=await _next_check_at(s, case_id, now, tuning.poll_min_interval_s),
             )
         return "error"
@@ -157,9 +169,9 @@ async def apply_national(
 ) -> bool | str:
     """Turn national changes into local events, each exactly once. True if anything changed."""
     try:
-        complaint.simpul_status  # noqa: B018 - raises for a code absent from the table
+        _ = complaint.simpul_status  # raises for a name absent from the table
     except UnknownStatusCode as exc:
-        ALERTS.labels("unknown_status_code").inc()
+        ALERTS.labels("unknown_status").inc()
         await hold(
             ctx,
             case_id,
@@ -170,91 +182,9 @@ async def apply_national(
         return "held"
     changed = False
     async with ctx.db.session() as s:
-        changed |= await _apply_status(s, case_id, complaint)
-        changed |= await _apply_followups(s, case_id, complaint.complaint_id, followups)
+        changed |= await changes.apply_status(s, case_id, complaint)
+        changed |= await changes.apply_followups(s, case_id, complaint.complaint_id, followups)
         changed |= await _apply_rating(s, case_id, complaint)
-    return changed
-
-
-async def _apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool:
-    mirror = await repo.get_mirror(s, case_id)
-    old, new = mirror.national_status_code, complaint.status_code
-    if old == new:
-        return False
-    ours = new in await repo.in_flight_status_codes(s, case_id)
-    guard = (
-        LaporMirror.national_status_code.is_(None)
-        if old is None
-        else LaporMirror.national_status_code == old
-    )
-    result = await s.execute(
-        update(LaporMirror)
-        .where(LaporMirror.case_id == case_id, guard)
-        .values(national_status_code=new, updated_at=utcnow())
-    )
-    if not result.rowcount:
-        return False  # someone else recorded it first
-    await s.execute(update(Case).where(Case.id == case_id).values(lapor_status_code=new))
-    if ours:
-        return False  # our own push, answer lost: not a national change
-    await emit(
-        s,
-        "lapor.status_changed",
-        LAPOR_ACTOR,
-        case_id=case_id,
-        data={
-            "lapor_complaint_id": complaint.complaint_id,
-            "from_code": old,
-            "to_code": new,
-            "status_name": complaint.status_name,
-            "national_status": complaint.simpul_status,
-        },
-    )
-    INBOUND.labels("status_changed").inc()
-    return True
-
-
-async def _apply_followups(
-    s: Any, case_id: int, complaint_id: int, followups: list[LaporFollowup]
-) -> bool:
-    changed = False
-    for followup in followups:
-        if followup.author != "reporter":
-            continue  # ours (or another instansi's): not a reporter message
-        seen = await inrepo.remember_followup(
-            s,
-            followup_id=followup.followup_id,
-            case_id=case_id,
-            complaint_id=complaint_id,
-            author="reporter",
-        )
-        if seen is None:
-            continue
-        message = CaseMessage(
-            case_id=case_id,
-            kind="reporter",
-            body=followup.content,
-            channel="lapor",
-            author_type="reporter",
-            author_id=f"lapor:{complaint_id}",
-            created_at=followup.created_at or utcnow(),
-        )
-        s.add(message)
-        await s.flush()
-        seen.message_id = message.id
-        await emit(
-            s,
-            "lapor.followup_received",
-            LAPOR_ACTOR,
-            case_id=case_id,
-            data={
-                "lapor_complaint_id": complaint_id,
-                "lapor_followup_id": followup.followup_id,
-                "message_id": message.id,
-            },
-        )
-        INBOUND.labels("followup").inc()
-        changed = True
     return changed
 
 
@@ -363,20 +293,21 @@ async def import_complaint(ctx: WorkerContext, complaint: LaporComplaint) -> int
     client = client_of(ctx)
     if complaint.disposition_id is not None and complaint.disposition_id != client.institution_id:
         return None
+    profile = client.profile
     try:
-        complaint.simpul_status  # noqa: B018
+        _ = complaint.simpul_status  # raises for a name absent from the table
         state, held_reason = "created", None
     except UnknownStatusCode as exc:
         state, held_reason = "held", str(exc)
-        ALERTS.labels("unknown_status_code").inc()
+        ALERTS.labels("unknown_status").inc()
         log.error("lapor_mirror_held", complaint_id=complaint.complaint_id, reason=held_reason)
     async with ctx.db.session() as s:
         if await repo.mirror_by_complaint(s, complaint.complaint_id) is not None:
             return None
-        category_code = CATEGORY_CODE_BY_ID.get(complaint.category_id or -1)
+        category_code = profile.category_code_for(complaint.category_id)
         if category_code and await s.get(Category, category_code) is None:
             category_code = None
-        kind = mapping.KIND_BY_CLASSIFICATION_ID.get(complaint.classification_id or 1, "pengaduan")
+        kind = profile.kind_for_classification(complaint.classification_id)
         anonymous = bool(complaint.is_anonymous)
         new = NewCase(
             channel="lapor",
@@ -406,6 +337,8 @@ async def import_complaint(ctx: WorkerContext, complaint: LaporComplaint) -> int
                         state=state,
                         held_reason=held_reason,
                         national_status_code=complaint.status_code,
+                        national_status_name=complaint.status_name or None,
+                        national_disposition_id=complaint.disposition_id,
                         next_check_at=now,
                         check_interval_s=tuning_of(ctx).poll_min_interval_s,
                         errors=0,
@@ -480,11 +413,12 @@ async def poll_once(ctx: WorkerContext) -> dict[str, Any]:
         if await repo.is_paused(s):
             return {"paused": True}
     result: dict[str, Any] = {"hints": await process_callback_hints(ctx)}
-    try:
-        result["discover"] = await discover(ctx)
-    except LaporError as exc:
-        log.warning("lapor_discover_failed", error=str(exc)[:200])
-        result["discover"] = {"error": 1}
+    if client_of(ctx).profile.search:  # the national list exists: discover forwarded cases
+        try:
+            result["discover"] = await discover(ctx)
+        except LaporError as exc:
+            log.warning("lapor_discover_failed", error=str(exc)[:200])
+            result["discover"] = {"error": 1}
     result["checked"] = await check_due(ctx)
     return result
 

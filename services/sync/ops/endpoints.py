@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from services.sync.confirmation import service as confirm
 from services.sync.mirror.repository import SYNC_CONSUMER
 from services.sync.ops import service
-from services.sync.ops.schemas import PauseIn, ResyncIn
+from services.sync.ops.schemas import ConfirmIn, PauseIn, ResyncIn
 from services.sync.reconcile.service import drift_report, reconcile, request_resync
 from shared.auth import Actor, require_roles
 from shared.cases.service import get_by_tracking_id
@@ -22,11 +23,15 @@ Reader = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI, Role
 Operator = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI)]
 
 
-async def _case_id(session: Any, tracking_id: str) -> int:
+async def _case(session: Any, tracking_id: str) -> Any:
     case = await get_by_tracking_id(session, tracking_id)
     if case is None:
         raise NotFound(f"no case {tracking_id!r}", code="case_not_found")
-    return case.id
+    return case
+
+
+async def _case_id(session: Any, tracking_id: str) -> int:
+    return (await _case(session, tracking_id)).id
 
 
 @router.get("/status", summary="Backlog, dead letters, mirror states, breaker, pause")
@@ -51,6 +56,30 @@ async def resync(
     reason = (body.reason if body else None) or "forced re-sync by an operator"
     event_id = await request_resync(session, case_id, actor, reason)
     return {"tracking_id": tracking_id, "queued_event_id": event_id}
+
+
+@router.get(
+    "/unconfirmed",
+    summary='"Perlu konfirmasi": creates whose outcome is unknown, with what to look up',
+)
+async def unconfirmed(session: DbSession, _actor: Reader) -> dict:
+    items = await confirm.unconfirmed(session)
+    return {"count": len(items), "items": items}
+
+
+@router.post(
+    "/cases/{tracking_id}/confirm",
+    summary='Settle "perlu konfirmasi": created as national id N, or not created (send)',
+    responses={409: {"description": "not waiting, or the national id is linked elsewhere"}},
+)
+async def confirm_create(
+    tracking_id: str, body: ConfirmIn, request: Request, session: DbSession, actor: Operator
+) -> dict:
+    case = await _case(session, tracking_id)
+    if body.outcome == "not_created":
+        return await confirm.confirm_not_created(session, case, actor)
+    client = request.app.state.ctx.resources.get("lapor")
+    return await confirm.confirm_created(session, client, case, body.lapor_complaint_id, actor)
 
 
 @router.post("/pause", summary="Pause the mirror (nothing is lost; it resumes in order)")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from services.sync.confirmation.service import lookup
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import (
     BACKLOG,
@@ -22,10 +23,10 @@ from shared.db import Database
 from shared.events import emit
 from shared.events.consumer import backlog
 from shared.events.outbox import list_dead_letters, replay
-from shared.models import utcnow
+from shared.models import Case, Reporter, utcnow
 from shared.models.sync import LaporMirror, LaporOutboundOp
 
-MIRROR_STATES = ("pending", "created", "held", "paused")
+MIRROR_STATES = ("pending", "created", "held", "to_confirm", "paused")
 
 
 def _iso(moment: Any) -> str | None:
@@ -39,8 +40,18 @@ async def mirror_state(session: Any, case_id: int) -> dict[str, Any]:
         return {"state": "not_mirrored", "lapor_complaint_id": None}
     ops = await repo.ops_of_case(session, case_id, limit=20)
     paused = await repo.is_paused(session)
+    confirmation = None
+    if mirror.state == "to_confirm":
+        case = await session.get(Case, case_id)
+        reporter = await session.get(Reporter, case_id)
+        confirmation = lookup(case, reporter, await repo.latest_create_op(session, case_id))
     return {
-        "state": "paused" if paused and mirror.state != "held" else mirror.state,
+        "state": "paused"
+        if paused and mirror.state not in ("held", "to_confirm")
+        else mirror.state,
+        "confirmation": confirmation,
+        "national_status_name": mirror.national_status_name,
+        "national_disposition_id": mirror.national_disposition_id,
         "origin": mirror.origin,
         "lapor_complaint_id": mirror.lapor_complaint_id,
         "national_status_code": mirror.national_status_code,
