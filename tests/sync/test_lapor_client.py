@@ -588,7 +588,10 @@ def test_create_payload_fields():
             copy_institution_ids=(2,),
         ),
         LaporProfile(
-            user_id=77, channel_id=26, classification_ids={"permintaan_informasi": 6}, location_id=34
+            user_id=77,
+            channel_id=26,
+            classification_ids={"permintaan_informasi": 6},
+            location_id=34,
         ),
     )
     assert payload["classification_id"] == 6
@@ -619,7 +622,9 @@ async def test_follow_up_is_multipart_with_every_field(lapor, api):
     body = request.content.decode("latin-1")
     fields = dict(
         (part.split(b'name="')[1].split(b'"')[0].decode(), part.split(b"\r\n\r\n", 1)[1][:-2])
-        for part in request.content.split(b"--" + request.headers["content-type"].split("=")[1].encode())
+        for part in request.content.split(
+            b"--" + request.headers["content-type"].split("=")[1].encode()
+        )
         if b'name="' in part and b"filename" not in part
     )
     assert fields["user_id"] == str(LaporProfile().admin_user_id).encode()  # the admin user

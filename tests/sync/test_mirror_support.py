@@ -201,10 +201,7 @@ async def confirm_like_an_operator(app: Any, sim_admin: Any) -> int:
 async def unconfirmed_count(app: Any) -> int:
     async with app.state.db.session() as session:
         return int(
-            await session.scalar(
-                select(func.count()).where(LaporMirror.state == "to_confirm")
-            )
-            or 0
+            await session.scalar(select(func.count()).where(LaporMirror.state == "to_confirm")) or 0
         )
 
 
