@@ -1,12 +1,14 @@
 """One settings object for every service (pydantic-settings, prefix ``SIMPUL_``, also ``.env``).
 
-Secrets are ``SecretStr`` so they never print in logs, errors or ``/metrics``. The demo
-secrets are refused outside embedded (SQLite) mode unless ``SIMPUL_ALLOW_DEMO_SECRETS`` is set.
+Secrets are ``SecretStr`` so they never print in logs, errors or ``/metrics``. With
+``SIMPUL_ENV=production`` the settings are held against ``PRODUCTION_CHECKS`` (below): every
+weak setting found is named at once, each with what to set, and the process does not start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +24,8 @@ DEMO_LAPOR_WEBHOOK_SECRET = "demo-lapor-webhook-secret"
 DEMO_LAPOR_ADMIN_USER_ID = 9101
 DEMO_LAPOR_REPLY_TEMPLATE_CODE = "reply_simpul"
 DEFAULT_DATABASE_URL = "sqlite:///./data/simpul.db"
+#: What ``deploy/.env.example`` holds where an operator must fill in a value.
+PLACEHOLDER = "CHANGE_ME"
 DEFAULT_PORT = 8000
 
 #: Ports when services run separately (CONTRACT.md, "Ports when run separately").
@@ -103,6 +107,17 @@ class Settings(BaseSettings):
     lapor_status_names: dict[str, str] = Field(default_factory=dict)
     #: ``template_code`` values the national site uses for the reporter's own follow-ups.
     lapor_reporter_template_codes: list[str] = Field(default_factory=list)
+    #: [model] the call that changes anonim/rahasia of a national case; empty: there is
+    #: none, and the mirror asks operators to change it on the national site.
+    lapor_privacy_path: str = "/complaints/{complaint_id}/privacy"
+    # Polling (as integrators do: every 3 h after a good read, 60 min after an error,
+    # sooner while a case is young) and the poller's share of the rate limit.
+    lapor_poll_after_read_s: int = Field(default=3 * 3600, ge=0)
+    lapor_poll_after_error_s: int = Field(default=3600, ge=0)
+    lapor_poll_young_s: int = Field(default=900, ge=0)
+    lapor_poll_young_for_s: int = Field(default=24 * 3600, ge=0)
+    lapor_poll_concurrency: int = Field(default=16, ge=1)
+    lapor_poll_share: float = Field(default=0.5, gt=0, lt=1)
 
     # -- channels (a channel whose secret is empty is off) --------------------------
     twilio_auth_token: SecretStr = SecretStr("")
@@ -143,18 +158,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_demo_secrets_in_production(self) -> Settings:
-        if self.env == "production" and not self.allow_demo_secrets:
-            demo = {
-                "SIMPUL_LAPOR_AUTH_KEY": self.lapor_auth_key.get_secret_value()
-                == DEMO_LAPOR_AUTH_KEY,
-                "SIMPUL_LAPOR_TOKEN": self.lapor_token.get_secret_value() == DEMO_LAPOR_TOKEN,
-                "SIMPUL_LAPOR_WEBHOOK_SECRET": self.lapor_webhook_secret.get_secret_value()
-                == DEMO_LAPOR_WEBHOOK_SECRET,
-            }
-            if self.lapor_base_url and any(demo.values()):
-                names = ", ".join(name for name, is_demo in demo.items() if is_demo)
-                raise ValueError(f"demo secrets are not allowed in production: set {names}")
+    def _refuse_weak_production_settings(self) -> Settings:
+        if self.env == "production":
+            problems = production_problems(self)
+            if problems:
+                raise ValueError(
+                    "SIMPUL_ENV=production refuses these settings: " + "; ".join(problems)
+                )
         return self
 
     # -- derived -----------------------------------------------------------------------
@@ -193,6 +203,131 @@ class Settings(BaseSettings):
         if workers and "sync" in services:
             return max(self.db_pool_size, self.lapor_concurrency)
         return self.db_pool_size
+
+
+# -- production refusals -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductionCheck:
+    """One setting production must not run with.
+
+    ``weak(settings)`` is true when the setting is unsafe; ``message`` says what to set (a
+    string, or a function of the settings when it names several variables). It never shows a
+    secret's value. ``waivable`` checks are the demo SP4N-LAPOR! ones that
+    ``SIMPUL_ALLOW_DEMO_SECRETS=true`` lets a staging copy keep. Add a check by appending to
+    ``PRODUCTION_CHECKS``; each is tested by ``tests/foundation/test_settings.py``.
+    """
+
+    weak: Callable[[Settings], bool]
+    message: str | Callable[[Settings], str]
+    waivable: bool = False
+
+    def problem(self, settings: Settings) -> str | None:
+        if (self.waivable and settings.allow_demo_secrets) or not self.weak(settings):
+            return None
+        return self.message if isinstance(self.message, str) else self.message(settings)
+
+
+#: SP4N-LAPOR! settings that differ per environment and integrator
+#: (``contracts/lapor-api.md``): production refuses to guess them from the simulator's.
+LAPOR_REQUIRED_IN_PRODUCTION: dict[str, str] = {
+    "lapor_auth_header": "the auth key's header name differs by environment "
+    "(Authorization or auth)",
+    "lapor_create_path": "the national team assigns each integrator its create path",
+    "lapor_admin_user_id": "replies are posted by the instansi's admin user",
+    "lapor_reply_template_code": "each integrator has its own reply template_code",
+    "lapor_channel_id": "channel ids differ per environment",
+    "lapor_classification_ids": "classification ids differ per environment",
+    "lapor_forward_institution_id": "forward-national needs the national admins' instansi id",
+}
+
+
+def _secret(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+def _placeholders(settings: Settings) -> list[str]:
+    """The variables still holding ``CHANGE_ME`` (a copied ``.env.example`` not filled in)."""
+    names = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        text = _secret(value) if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and PLACEHOLDER in text:
+            names.append(f"SIMPUL_{name.upper()}")
+    return names
+
+
+PRODUCTION_CHECKS: list[ProductionCheck] = [
+    ProductionCheck(
+        weak=lambda s: bool(_placeholders(s)),
+        message=lambda s: (
+            f"replace {PLACEHOLDER} in {', '.join(_placeholders(s))} with the real value"
+        ),
+    ),
+    ProductionCheck(
+        weak=lambda s: s.is_sqlite,
+        message="set SIMPUL_DATABASE_URL to a PostgreSQL URL (postgresql://user:password@host/db); "
+        "SQLite is for the embedded demo only",
+    ),
+    ProductionCheck(
+        weak=lambda s: not s.lapor_base_url,
+        message="set SIMPUL_LAPOR_BASE_URL to the national SP4N-LAPOR! API base "
+        "(empty mounts the demo simulator with public keys)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: _secret(s.lapor_auth_key) == DEMO_LAPOR_AUTH_KEY,
+        message="set SIMPUL_LAPOR_AUTH_KEY to the key the national API issued (it holds the demo value)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: _secret(s.lapor_token) == DEMO_LAPOR_TOKEN,
+        message="set SIMPUL_LAPOR_TOKEN to the token the national API issued (it holds the demo value)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: s.lapor_institution_id == DEMO_LAPOR_INSTITUTION_ID,
+        message="set SIMPUL_LAPOR_INSTITUTION_ID to this pemda's instansi id on LAPOR! "
+        "(it holds the simulator's)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: s.lapor_user_id == DEMO_LAPOR_USER_ID,
+        message="set SIMPUL_LAPOR_USER_ID to this pemda's integration user on LAPOR! "
+        "(it holds the simulator's)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: _secret(s.lapor_webhook_secret) == DEMO_LAPOR_WEBHOOK_SECRET,
+        message="set SIMPUL_LAPOR_WEBHOOK_SECRET to the secret LAPOR! signs its callbacks with "
+        "(it holds the demo value)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: not _secret(s.lapor_webhook_secret).strip(),
+        message="set SIMPUL_LAPOR_WEBHOOK_SECRET: empty, national callbacks cannot be verified",
+    ),
+    *(
+        ProductionCheck(
+            weak=lambda s, field=field: field not in s.model_fields_set,
+            message=f"set SIMPUL_{field.upper()}: {why} (docs/lapor.md says what to ask for)",
+            waivable=True,
+        )
+        for field, why in LAPOR_REQUIRED_IN_PRODUCTION.items()
+    ),
+    ProductionCheck(
+        weak=lambda s: not (s.lapor_category_map_file or s.lapor_category_map),
+        message="set SIMPUL_LAPOR_CATEGORY_MAP_FILE (or SIMPUL_LAPOR_CATEGORY_MAP): this "
+        "environment's national category ids (`simpul lapor categories` proposes a map)",
+        waivable=True,
+    ),
+]
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What production refuses in ``settings``, one message per failed check (empty: fine)."""
+    return [p for check in PRODUCTION_CHECKS if (p := check.problem(settings)) is not None]
 
 
 @lru_cache

@@ -118,7 +118,7 @@ async def test_status_reporter_followups_with_files_and_rating_arrive_by_polling
         assert changed.reason == "Tuntas"  # from status_logs
     assert len(await events_of(sync_app, "lapor.followup_received", case_id)) == len(texts)
     [rated] = await events_of(sync_app, "case.rated", case_id)
-    assert rated.data["score"] == 5
+    assert rated.data["rating"] == 5
     async with sync_app.state.db.session() as session:
         messages = list(
             await session.scalars(

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.cases.events import CaseEvent
 from shared.config import Settings
 from shared.events import emit
 from shared.lifecycle import Role
@@ -78,12 +79,13 @@ async def record_rating(
     """Store the reporter's rating and write ``case.rated`` (callers check eligibility)."""
     case.rating = score
     case.rating_comment = comment or None
+    case.rating_source = None  # the reporter's own: reports use it (over a LAPOR! one)
     await session.flush()
     via = actor.id.removeprefix("channel:") if actor.id else "web"
     await emit(
         session,
-        "case.rated",
+        CaseEvent.RATED,
         actor,
         case_id=case.id,
-        data={"rating": score, "via": via, "comment": bool(comment)},
+        data={"rating": score, "via": via, "has_comment": bool(comment)},
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from services.sync.inbound import national
 from services.sync.inbound import repository as inrepo
 from services.sync.lapor import LaporComplaint, LaporFollowup
 from services.sync.lapor.profile import normalise_name
@@ -72,7 +73,7 @@ async def apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool:
     await s.execute(update(Case).where(Case.id == case_id).values(lapor_status_code=new))
     if ours:
         return False  # our own push, answer lost: not a national change
-    await emit(
+    event = await emit(
         s,
         "lapor.status_changed",
         LAPOR_ACTOR,
@@ -87,6 +88,13 @@ async def apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool:
             "national_status": complaint.simpul_status,
             "note": complaint.status_reason,
         },
+    )
+    await national.notify_status(
+        s,
+        case_id=case_id,
+        event_id=event.id,
+        national_status=complaint.simpul_status,
+        status_name=complaint.status_name,
     )
     INBOUND.labels("status_changed").inc()
     return True

@@ -52,6 +52,7 @@ from services.sync.lapor.models import (
     LaporPage,
     LaporTemplate,
 )
+from services.sync.lapor.pacing import DEFAULT_POLL_SHARE, FairTokenBucket
 from services.sync.lapor.profile import LaporProfile
 from services.sync.lapor.resilience import (
     DEFAULT_FAILURE_THRESHOLD,
@@ -60,7 +61,6 @@ from services.sync.lapor.resilience import (
     CircuitBreaker,
     Clock,
     Sleep,
-    TokenBucket,
 )
 
 DEFAULT_TIMEOUT_S = 30.0  # the public integrator's for every call but create
@@ -132,6 +132,8 @@ class LaporClient:
         breaker_reset_timeout_s: float = DEFAULT_RESET_TIMEOUT_S,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        privacy_path: str | None = mapping.PATH_PRIVACY,
+        poll_share: float = DEFAULT_POLL_SHARE,
     ) -> None:
         if not _secret(auth_key) or not _secret(token):
             raise ValueError("SP4N-LAPOR! auth key and token must not be empty")
@@ -149,11 +151,16 @@ class LaporClient:
             pool=timeout_s,
         )
         self.retry_attempts = max(1, retry_attempts)
+        #: Empty: the national API has no call to change anonim/rahasia after the create.
+        self.privacy_path = privacy_path or None
         self.max_retry_after_s = max_retry_after_s
         self._sleep = sleep
         self.retry_backoff_s = retry_backoff_s
         self.retry_backoff_max_s = retry_backoff_max_s
-        self.limiter = TokenBucket(rate_limit_per_s, clock=clock, sleep=sleep)
+        #: One rate for every call, shared fairly by lane (``pacing.py``).
+        self.limiter = FairTokenBucket(
+            rate_limit_per_s, poll_share=poll_share, clock=clock, sleep=sleep
+        )
         self.breaker = CircuitBreaker(
             failure_threshold=breaker_failure_threshold,
             reset_timeout_s=breaker_reset_timeout_s,
@@ -188,6 +195,8 @@ class LaporClient:
             "create_timeout_s": settings.lapor_create_timeout_s,
             "rate_limit_per_s": settings.lapor_rate_limit_per_s,
             "max_connections": max(DEFAULT_MAX_CONNECTIONS, 2 * settings.lapor_concurrency),
+            "privacy_path": settings.lapor_privacy_path,
+            "poll_share": settings.lapor_poll_share,
         }
         options.update(overrides)
         return cls(
@@ -334,6 +343,24 @@ class LaporClient:
         path = mapping.PATH_REJECT.format(complaint_id=int(complaint_id))
         payload = mapping.build_reject_payload(target_institution_id, reason_description)
         await self._call("reject_not_authority", "POST", path, idempotent=False, json=payload)
+
+    @property
+    def supports_privacy_update(self) -> bool:
+        return self.privacy_path is not None
+
+    async def update_privacy(
+        self, complaint_id: int, *, is_anonymous: bool, is_secret: bool
+    ) -> None:
+        """[model] Set anonim/rahasia of a national case as they are now (a plain set: safe
+        to send again after an uncertain answer). Not retried here."""
+        if self.privacy_path is None:
+            raise LaporProtocolError(
+                "SP4N-LAPOR! has no privacy call here (SIMPUL_LAPOR_PRIVACY_PATH is empty)",
+                operation="update_privacy",
+            )
+        path = self.privacy_path.format(complaint_id=int(complaint_id))
+        payload = mapping.build_privacy_payload(is_anonymous=is_anonymous, is_secret=is_secret)
+        await self._call("update_privacy", "POST", path, idempotent=False, json=payload)
 
     async def list_complaints(
         self,

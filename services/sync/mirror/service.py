@@ -47,12 +47,15 @@ from services.sync.lapor import (
     LaporUncertainOutcome,
     mapping,
 )
+from services.sync.mirror import privacy
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import ALERTS, OPS
 from services.sync.mirror.tuning import SyncTuning, tuning_of
 from shared.auth import SYSTEM, Actor
+from shared.cases.events import CaseEvent, ResponsePayload, payload_of
+from shared.cases.labels import LAPOR_STATUS_TEXTS as STATUS_TEXTS
 from shared.events import Defer, WorkerContext, emit
-from shared.lifecycle import Role
+from shared.lifecycle import RESPOND_TARGETS, TRANSITIONS, Action, Role, Status
 from shared.models import Case, Event, Reporter
 
 log = structlog.get_logger("simpul.sync.mirror")
@@ -67,35 +70,17 @@ UNCONFIRMED_EVENT = "lapor.create_unconfirmed"
 #: Mirror states in which the consumer waits for an operator instead of sending.
 WAITING_STATES = ("held", "to_confirm")
 
-#: Lifecycle events that only move the status: the Simpul status they lead to.
+#: Lifecycle events that only move the status: the Simpul status they lead to — the
+#: lifecycle table's targets, less the response and the forward (their own operations).
 STATUS_EVENTS: dict[str, str] = {
-    "case.verified": "verified",
-    "case.info_requested": "awaiting_info",
-    "case.info_provided": "received",
-    "case.disposed": "disposed",
-    "case.returned": "returned",
-    "case.reopened": "in_progress",
-    "case.closed": "closed",
-    "case.archived": "archived",
-    "case.referred_apip": "referred_apip",
+    t.event: str(t.target)
+    for t in TRANSITIONS.values()
+    if t.target is not None and t.action not in (Action.RESOLVE, Action.FORWARD_NATIONAL)
 }
 #: Responses: a follow-up with the reply text, moving the national status.
-RESPONSE_EVENTS: dict[str, str] = {"case.responded": "in_progress", "case.resolved": "resolved"}
-
-#: What the reporter reads on LAPOR! when only the status moves (Bahasa Indonesia).
-STATUS_TEXTS: dict[str, str] = {
-    "received": "Data tambahan telah diterima; laporan Anda diperiksa kembali.",
-    "awaiting_info": "Laporan Anda memerlukan data tambahan.",
-    "verified": "Laporan Anda telah diverifikasi oleh Admin Instansi.",
-    "disposed": "Laporan Anda telah diteruskan kepada perangkat daerah yang berwenang.",
-    "returned": "Laporan Anda sedang ditinjau kembali oleh Admin Instansi.",
-    "in_progress": "Laporan Anda sedang ditindaklanjuti.",
-    "resolved": "Laporan Anda telah selesai ditindaklanjuti.",
-    "closed": "Laporan Anda telah ditutup.",
-    "archived": "Laporan Anda diarsipkan.",
-    "referred_apip": (
-        "Laporan Anda ditangani oleh Aparat Pengawasan Intern Pemerintah (Inspektorat)."
-    ),
+RESPONSE_EVENTS: dict[str, str] = {
+    CaseEvent.RESPONDED: str(RESPOND_TARGETS[Status.DISPOSED]),
+    CaseEvent.RESOLVED: str(TRANSITIONS[Action.RESOLVE].target),
 }
 
 
@@ -105,7 +90,7 @@ class PermanentFailure(Exception):
 
 @dataclass(frozen=True)
 class PlannedOp:
-    kind: str  # create | status | followup | reject
+    kind: str  # create | privacy | status | followup | reject
     simpul_status: str | None = None
     text: str | None = None
     target_institution_id: int | None = None
@@ -120,48 +105,51 @@ def client_of(ctx: WorkerContext) -> LaporClient:
 
 # -- planning ----------------------------------------------------------------------------
 async def plan(session: Any, event: Event) -> list[PlannedOp]:
-    """The operations an event needs (without the create a later op may need first)."""
-    data = event.data or {}
-    if event.type == "case.received":
+    """The operations an event needs (without the create a later op may need first); a
+    change of anonim/rahasia goes first (``mirror/privacy.py``)."""
+    planned = await _plan_event(session, event)
+    if privacy.privacy_changed(event.data):
+        planned.insert(0, PlannedOp("privacy"))
+    return planned
+
+
+async def _plan_event(session: Any, event: Event) -> list[PlannedOp]:
+    if event.type == RESYNC_EVENT:
+        return [PlannedOp("create"), PlannedOp("privacy"), PlannedOp("status", text=None)]
+    payload = payload_of(event)
+    if event.type == CaseEvent.RECEIVED:
         return [PlannedOp("create")]
     if event.type in STATUS_EVENTS:
         status = STATUS_EVENTS[event.type]
         text = STATUS_TEXTS[status]
-        detail = data.get("message") or event.reason
+        detail = getattr(payload, "message", None) or event.reason
         if status in ("awaiting_info", "archived") and detail:
             text = f"{text} {detail}".strip()
         return [PlannedOp("status", simpul_status=status, text=text)]
     if event.type in RESPONSE_EVENTS:
-        status = data.get("status") or RESPONSE_EVENTS[event.type]
+        status = payload.status or RESPONSE_EVENTS[event.type]
         text = await reply_text(session, event) or STATUS_TEXTS.get(
             status, STATUS_TEXTS["in_progress"]
         )
         return [PlannedOp("followup", simpul_status=status, text=text)]
-    if event.type == "case.forwarded_national":
-        target = data.get("lapor_institution_id")  # None: the profile's national admins
+    if event.type == CaseEvent.FORWARDED_NATIONAL:
+        target = payload.lapor_institution_id  # None: the profile's national admins
         return [
-            PlannedOp(
-                "reject",
-                text=event.reason or "Bukan wewenang",
-                target_institution_id=int(target) if target else None,
-            )
+            PlannedOp("reject", text=event.reason or "Bukan wewenang", target_institution_id=target)
         ]
-    if event.type == RESYNC_EVENT:
-        return [PlannedOp("create"), PlannedOp("status", text=None)]
     return []
 
 
 async def reply_text(session: Any, event: Event) -> str | None:
-    """The reply a response event carries: ``data.message_id`` (preferred), ``data.message``,
+    """The reply a response event carries: its ``message_id`` (preferred), its ``message``,
     or else the case's latest reply written before the event."""
-    data = event.data or {}
-    if data.get("message_id"):
-        message = await repo.message_by_id(session, int(data["message_id"]))
+    payload: ResponsePayload = payload_of(event)
+    if payload.message_id:
+        message = await repo.message_by_id(session, payload.message_id)
         if message is not None:
             return message.body
-    for key in ("message", "body", "text"):
-        if isinstance(data.get(key), str) and data[key].strip():
-            return data[key]
+    if payload.message and payload.message.strip():
+        return payload.message
     message = await repo.latest_reply(session, event.case_id, event.occurred_at)
     return message.body if message is not None else None
 
@@ -197,7 +185,7 @@ def case_for_lapor(
         confidential=bool(case.confidential),
         occurred_at=case.occurred_at,
         attachment_ids=tuple(attachment_ids),
-        reporter_name=None if case.anonymous or reporter is None else reporter.name,
+        reporter_name=privacy.reporter_name_for_lapor(case, reporter),
         private_terms=tuple(private_terms(case, reporter)),
     )
 
@@ -277,7 +265,9 @@ async def run_op(
         return
     if mirror.lapor_complaint_id is None:
         raise RuntimeError(f"case {case_id} has no national id after its create")
-    if kind in ("status", "followup"):
+    if kind == "privacy":
+        await _privacy(session, ctx, op, mirror, case, event)
+    elif kind in ("status", "followup"):
         if kind == "status" and (status_code is None or op.content is None):
             await _finish(session, op.id, "done", outcome="skipped")
             return
@@ -528,3 +518,52 @@ async def _reject(
             return
         raise
     await _finish(session, op.id, "done", outcome="done", kind="reject")
+
+
+async def _privacy(
+    session: Any, ctx: WorkerContext, op: Any, mirror: Any, case: Case, event: Event
+) -> None:
+    """Bring anonim/rahasia of the national copy to what the case has now: read first
+    (nothing to do if it matches, also after an uncertain send), then set both."""
+    client = client_of(ctx)
+    complaint_id = mirror.lapor_complaint_id
+    await _commit_before_call(session)
+    national = await client.get_complaint(complaint_id)
+    if privacy.national_privacy_matches(case, national):
+        await _finish(session, op.id, "done", outcome="unchanged", kind="privacy")
+        return
+    if not client.supports_privacy_update:
+        await _ask_operators_for_privacy(session, op, case, event, complaint_id)
+        return
+    await _send(
+        ctx,
+        session,
+        op,
+        lambda: client.update_privacy(
+            complaint_id, is_anonymous=bool(case.anonymous), is_secret=bool(case.confidential)
+        ),
+    )
+    await _finish(session, op.id, "done", outcome="done", kind="privacy")
+    log.info("lapor_privacy_updated", case_id=case.id, complaint_id=complaint_id)
+
+
+async def _ask_operators_for_privacy(
+    session: Any, op: Any, case: Case, event: Event, complaint_id: int
+) -> None:
+    """No national call for it: an operator changes anonim/rahasia on the national site."""
+    await emit(
+        session,
+        "lapor.privacy_update_needed",
+        LAPOR_ACTOR,
+        case_id=case.id,
+        reason="SP4N-LAPOR! offers no call to change anonim/rahasia: change it on the site",
+        data={
+            "lapor_complaint_id": complaint_id,
+            "anonymous": bool(case.anonymous),
+            "confidential": bool(case.confidential),
+            "after_event_id": event.id,
+        },
+    )
+    await _finish(session, op.id, "done", outcome="manual", kind="privacy")
+    ALERTS.labels("privacy_update_needed").inc()
+    log.warning("lapor_privacy_update_needed", case_id=case.id, complaint_id=complaint_id)

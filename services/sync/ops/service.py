@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from services.sync.confirmation.service import lookup
+from services.sync.inbound import national
+from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import (
     BACKLOG,
@@ -27,6 +29,17 @@ from shared.models import Case, Reporter, utcnow
 from shared.models.sync import LaporMirror, LaporOutboundOp
 
 MIRROR_STATES = ("pending", "created", "held", "to_confirm", "paused")
+
+
+def _national_status(code: int | None, name: str | None = None) -> str | None:
+    """The Simpul reading of a recorded national status, by name where one was read (None
+    if unknown)."""
+    if code is None and not name:
+        return None
+    try:
+        return mapping.simpul_status_for(code, name)
+    except LaporError:
+        return None
 
 
 def _iso(moment: Any) -> str | None:
@@ -55,6 +68,10 @@ async def mirror_state(session: Any, case_id: int) -> dict[str, Any]:
         "origin": mirror.origin,
         "lapor_complaint_id": mirror.lapor_complaint_id,
         "national_status_code": mirror.national_status_code,
+        "national_archived": national.is_archived_nationally(
+            _national_status(mirror.national_status_code, mirror.national_status_name)
+        ),
+        "national_rating": mirror.national_rating,
         "last_synced_event_id": mirror.last_synced_event_id,
         "next_check_at": _iso(mirror.next_check_at),
         "last_checked_at": _iso(mirror.last_checked_at),

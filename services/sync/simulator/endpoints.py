@@ -94,6 +94,10 @@ def api_router(sim: Simulator) -> APIRouter:
             [rendering.log_data(sim.faults, result["log"])],
         )
 
+    @router.post("/complaints/{complaint_id}/privacy")
+    async def update_privacy(complaint_id: int, request: Request) -> dict[str, Any]:
+        return rendering.envelope(await sim.update_privacy(complaint_id, await _json(request)))
+
     @router.get("/complaints")
     async def list_complaints(
         disposition_id: int | None = None,

@@ -372,6 +372,27 @@ class Simulator:
             await self.persist()
         return {"complaint": complaint, "log": log}
 
+    async def update_privacy(self, complaint_id: int, payload: Any) -> dict[str, Any]:
+        """[model] ``POST /complaints/{id}/privacy`` {``is_anonymous``, ``is_secret``}: the
+        instansi changes anonim/rahasia after creating the case. Making a case anonymous
+        drops the reporter's identity from the national store (as a real one would hide
+        it from everyone)."""
+        if not isinstance(payload, dict):
+            raise SimHTTPError(422, "body must be a JSON object")
+        is_anonymous = check.flag(payload.get("is_anonymous", 0), "is_anonymous")
+        is_secret = check.flag(payload.get("is_secret", 0), "is_secret")
+        async with self.lock:
+            complaint = self.get(complaint_id)
+            if complaint["disposition_id"] != self.institution_id:
+                raise SimHTTPError(409, "Laporan tidak lagi didisposisikan ke instansi ini")
+            complaint["is_anonymous"] = is_anonymous
+            complaint["is_secret"] = is_secret
+            if is_anonymous:
+                complaint["reporter"] = None
+            complaint["updated_at"] = self.now()
+            await self.persist()
+        return {"complaint_id": complaint_id, "is_anonymous": is_anonymous, "is_secret": is_secret}
+
     def list_complaints(
         self,
         *,

@@ -1,7 +1,7 @@
 """lapor mirror: the national status name and where the case sits nationally
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-03
 
 Statuses are read by name (the national codes' values are nowhere public), and replies are
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
