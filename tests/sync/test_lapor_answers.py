@@ -166,3 +166,27 @@ async def test_a_create_answer_in_no_known_shape_is_uncertain_with_the_body(lapo
     with pytest.raises(LaporUncertainOutcome) as caught:
         await lapor.create_complaint(CaseForLapor(tracking_id="ABC", title="t", description="d"))
     assert "saved" in str(caught.value)
+
+
+def test_a_category_map_is_proposed_from_the_masters_list(tmp_path):
+    from services.sync.lapor import LaporCategory
+    from services.sync.lapor.categories import category_map_csv, propose_category_map
+    from services.sync.lapor.profile import load_category_map
+
+    national = [
+        LaporCategory(436, "Jalan dan Jembatan"),
+        LaporCategory(15, "Kesehatan"),
+        LaporCategory(20, "Pendidikan Dasar"),
+        LaporCategory(21, "Pendidikan Tinggi"),
+    ]
+    simpul = [
+        ("JALAN", "jalan dan  jembatan"),
+        ("KESEHATAN", "Kesehatan Masyarakat"),
+        ("PENDIDIKAN", "Pendidikan"),
+        ("BENCANA", "Bencana"),
+    ]
+    proposed = propose_category_map(simpul, national)
+    assert proposed == {"JALAN": 436, "KESEHATAN": 15}  # "Pendidikan" is ambiguous: left out
+    path = tmp_path / "map.csv"
+    path.write_text(category_map_csv(proposed), encoding="utf-8")
+    assert load_category_map(path) == proposed

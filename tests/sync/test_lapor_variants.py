@@ -147,3 +147,66 @@ async def test_a_case_forwarded_in_arrives_by_polling_where_the_list_exists(
         assert case.lapor_complaint_id == complaint_id and case.category_code == "AIRMINUM"
     else:  # no national list: callbacks or the export import bring it (test_lapor_import)
         assert imported == []
+
+
+async def add_photo(app, case_id: int) -> None:
+    """A stored JPEG on the case, as intake keeps one (``data/attachments/<key>``)."""
+    from pathlib import Path
+
+    root = Path(app.state.ctx.settings.data_dir) / "attachments"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"photo{case_id}").write_bytes(b"\xff\xd8\xff\xe0foto")
+    async with app.state.db.session() as session:
+        session.add(
+            Attachment(
+                case_id=case_id,
+                filename="lubang.jpg",
+                content_type="image/jpeg",
+                storage_key=f"photo{case_id}",
+            )
+        )
+
+
+async def test_done_when_configured_like_the_public_integrator(
+    sync_app, lapor_sim, lapor_sim_admin
+):
+    """Header ``auth``, its own create path, top-level ``complaint_id``, photo uploads
+    answered in ``images``, paged follow-ups, no search, no callbacks: a backlog mirrored
+    both ways under faults, zero duplicates, zero losses, every uncertain create settled
+    by an operator."""
+    switches, profile = VARIANTS["integrator"]
+    await lapor_sim_admin.faults(
+        **switches, commit_then_timeout_rate=0.3, error_rate=0.1, timeout_s=1.0
+    )
+    await use_client(sync_app, fast_client(lapor_sim, profile=profile))
+    cases = [await open_case(sync_app, description=f"Jalan berlubang {i}.") for i in range(5)]
+    for i, (case_id, _) in enumerate(cases):
+        if i % 2 == 0:
+            await add_photo(sync_app, case_id)
+        await act(sync_app, case_id, "case.verified", "verified")
+        await act(sync_app, case_id, "case.responded", "in_progress", data={"message": f"TL {i}."})
+    await settle(sync_app, operator=lapor_sim_admin, timeout_s=30)
+    await lapor_sim_admin.faults(commit_then_timeout_rate=0.0, error_rate=0.0)
+    assert await unconfirmed_count(sync_app) == 0
+    complaints = await lapor_sim_admin.complaints()
+    assert len(complaints) == len(cases)
+    for i, (case_id, tracking_id) in enumerate(cases):
+        [national] = by_tag(complaints, tracking_id)
+        contents = [f["content"] for f in national["followups"]]
+        assert len(contents) == len(set(contents)) == 2 and contents[-1] == f"TL {i}."
+        assert bool(national["attachments"]) == (i % 2 == 0)  # the photo went with it
+        complaint_id = national["complaint_id"]
+        for n in range(3):  # more than a page (2) of reporter follow-ups
+            await lapor_sim_admin.reporter_followup(complaint_id, f"Tambahan {i}.{n}")
+        await lapor_sim_admin.set_status(complaint_id, mapping.STATUS_SELESAI)
+        await lapor_sim_admin.rate(complaint_id, 4)
+    await lapor_sim_admin.faults(error_rate=0.2)  # reads fail too; polling tries again
+    for _ in range(8):
+        await poll_once(sync_app.state.ctx)
+    await lapor_sim_admin.faults(error_rate=0.0)
+    await poll(sync_app)
+    for case_id, _ in cases:
+        assert len(await events_of(sync_app, "lapor.followup_received", case_id)) == 3
+        assert len(await events_of(sync_app, "lapor.status_changed", case_id)) == 1
+        assert len(await events_of(sync_app, "case.rated", case_id)) == 1
+    assert (await lapor_sim_admin.stats())["callbacks_sent"] == 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, UploadFile
 
 from services.sync.confirmation import service as confirm
 from services.sync.mirror.repository import SYNC_CONSUMER
+from services.sync.national_export.reading import ExportError, read_export
+from services.sync.national_export.service import reconcile_export
 from services.sync.ops import service
 from services.sync.ops.schemas import ConfirmIn, PauseIn, ResyncIn
 from services.sync.reconcile import jobs
@@ -15,7 +17,7 @@ from services.sync.reconcile.service import drift_report, request_resync
 from shared.auth import Actor, require_roles
 from shared.cases.service import get_by_tracking_id
 from shared.deps import DbSession
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/sync", tags=["SP4N-LAPOR! mirror (ops)"])
@@ -81,6 +83,21 @@ async def confirm_create(
         return await confirm.confirm_not_created(session, case, actor)
     client = request.app.state.ctx.resources.get("lapor")
     return await confirm.confirm_created(session, client, case, body.lapor_complaint_id, actor)
+
+
+@router.post(
+    "/import",
+    summary="Reconcile with a national export (CSV/XLSX): link, flag, create nothing twice",
+)
+async def import_export(
+    request: Request, actor: Operator, file: UploadFile, dry_run: bool = False
+) -> dict:
+    """As ``simpul lapor import FILE [--dry-run]``; ``dry_run=true`` only reads."""
+    try:
+        rows = read_export(file.filename or "", await file.read())
+    except ExportError as exc:
+        raise Unprocessable(str(exc), code="invalid_export") from None
+    return await reconcile_export(request.app.state.ctx, rows, actor=actor, dry_run=dry_run)
 
 
 @router.post("/pause", summary="Pause the mirror (nothing is lost; it resumes in order)")
