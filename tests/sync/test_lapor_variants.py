@@ -190,7 +190,7 @@ async def test_done_when_configured_like_the_public_integrator(
     assert await unconfirmed_count(sync_app) == 0
     complaints = await lapor_sim_admin.complaints()
     assert len(complaints) == len(cases)
-    for i, (case_id, tracking_id) in enumerate(cases):
+    for i, (_, tracking_id) in enumerate(cases):
         [national] = by_tag(complaints, tracking_id)
         contents = [f["content"] for f in national["followups"]]
         assert len(contents) == len(set(contents)) == 2 and contents[-1] == f"TL {i}."
