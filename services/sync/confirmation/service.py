@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.sync.confirmation import repository as confirm_repo
 from services.sync.lapor import LaporClient, LaporError, LaporNotFound, mapping
 from services.sync.mirror import repository as repo
 from services.sync.mirror.service import case_for_lapor
@@ -67,7 +68,7 @@ def lookup(case: Case, reporter: Any, op: Any, profile: Any = None) -> dict[str,
 async def unconfirmed(session: Any, limit: int = 200) -> list[dict[str, Any]]:
     """Every case waiting for confirmation, oldest first, with what to look up."""
     items = []
-    for mirror, case, op in await repo.unconfirmed_mirrors(session, limit):
+    for mirror, case, op in await confirm_repo.unconfirmed_mirrors(session, limit):
         reporter = await session.get(Reporter, case.id)
         items.append(
             {
@@ -134,7 +135,7 @@ async def confirm_created(
             f"national id {complaint_id} is already linked to another case",
             code="national_id_linked",
         ) from None
-    await repo.settle_create_ops(
+    await confirm_repo.settle_create_ops(
         session, case.id, status="done", lapor_complaint_id=complaint_id, last_error=None
     )
     await repo.make_sync_deliveries_due(session, case.id)
@@ -156,7 +157,7 @@ async def confirm_created(
 async def confirm_not_created(session: Any, case: Case, actor: Actor) -> dict[str, Any]:
     """ "Not created, send again": the create goes out once more, without looking."""
     await _waiting(session, case)
-    await repo.settle_create_ops(session, case.id, status="resend")
+    await confirm_repo.settle_create_ops(session, case.id, status="resend")
     await repo.update_mirror(session, case.id, state="pending", held_reason=None)
     await repo.make_sync_deliveries_due(session, case.id)
     await emit(

@@ -37,10 +37,12 @@ from typing import Any, TypeVar
 
 import structlog
 
+from services.sync.confirmation import repository as confirm_repo
 from services.sync.lapor import (
     CaseForLapor,
     LaporClient,
     LaporFile,
+    LaporProtocolError,
     LaporTerminalError,
     LaporTransientError,
     LaporUnavailable,
@@ -220,9 +222,17 @@ async def mirror_event(session: Any, event: Event, ctx: WorkerContext) -> None:
             await run_op(session, ctx, event, op, context)
     except (LaporTransientError, LaporUnavailable) as exc:  # on a read before a send
         raise Defer(
-            tuning.transient_backoff(1, getattr(exc, "retry_after", None)), str(exc)
+            tuning.transient_backoff(1, getattr(exc, "retry_after", None)), error_text(exc)
         ) from exc
     await repo.mark_event_synced(session, event.case_id, event.id)
+
+
+def error_text(exc: Exception) -> str:
+    """What operators read about a failed call: an answer in no known shape comes with its
+    body (identities scrubbed), to send to the national team."""
+    if isinstance(exc, LaporProtocolError):
+        return f"{exc} — answer: {exc.redacted_body}"
+    return str(exc)
 
 
 async def _commit_before_call(session: Any) -> None:
@@ -300,11 +310,12 @@ async def _send(ctx: WorkerContext, session: Any, op: Any, call: Callable[[], Aw
             tuning.defer(tuning.uncertain_recheck_s), f"uncertain {op.kind}: look before resending"
         ) from exc
     except (LaporTransientError, LaporUnavailable) as exc:
+        error = error_text(exc)
         async with ctx.db.session() as s:  # nothing took effect: safe to send again
-            await repo.update_op(s, op.id, status="pending", last_error=str(exc)[:2000])
+            await repo.update_op(s, op.id, status="pending", last_error=error[:2000])
         OPS.labels(op.kind, "transient").inc()
         raise Defer(
-            tuning.transient_backoff(attempts, getattr(exc, "retry_after", None)), str(exc)
+            tuning.transient_backoff(attempts, getattr(exc, "retry_after", None)), error
         ) from exc
     except LaporTerminalError as exc:
         body = exc.body if isinstance(exc.body, (dict, list)) else {"text": str(exc.body)}
@@ -377,7 +388,7 @@ async def _to_confirm(ctx: WorkerContext, op: Any, reason: str) -> None:
     the national site (title, tag, time sent) and confirms it (its own session: the
     delivery's is rolled back by the ``Defer`` that follows)."""
     async with ctx.db.session() as s:
-        moved = await repo.mark_to_confirm(s, op.case_id, reason[:500])
+        moved = await confirm_repo.mark_to_confirm(s, op.case_id, reason[:500])
         if moved:
             await emit(
                 s,
@@ -427,7 +438,8 @@ async def _upload(session: Any, ctx: WorkerContext, op: Any, attachments: list[A
         doc_ids = await client_of(ctx).upload_files(files)
     except (LaporTransientError, LaporUnavailable, LaporUncertainOutcome) as exc:
         raise Defer(
-            tuning.transient_backoff(op.attempts + 1, getattr(exc, "retry_after", None)), str(exc)
+            tuning.transient_backoff(op.attempts + 1, getattr(exc, "retry_after", None)),
+            error_text(exc),
         ) from exc
     await repo.update_op(session, op.id, response_body={"attachment_ids": doc_ids})
     return doc_ids

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services.sync.confirmation import repository as confirm_repo
 from services.sync.confirmation import service as confirmation
 from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
@@ -62,7 +63,7 @@ async def _sent_title(session: Any, case: Case) -> str:
 
 async def _waiting_match(session: Any, row: ExportRow) -> list[Case]:
     """Cases in "perlu konfirmasi" this row may be: by tag in the row, else by title."""
-    waiting = [case for _, case, _ in await repo.unconfirmed_mirrors(session, limit=10_000)]
+    waiting = [case for _, case, _ in await confirm_repo.unconfirmed_mirrors(session, limit=10_000)]
     text = f"{row.title} {row.remark} {row.answer}"
     tagged = mapping.tracking_id_from_tags(text)
     if tagged:

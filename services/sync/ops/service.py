@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from services.sync.confirmation import repository as confirm_repo
 from services.sync.confirmation.service import lookup
 from services.sync.inbound import national
 from services.sync.lapor import LaporError, mapping
@@ -57,7 +58,7 @@ async def mirror_state(session: Any, case_id: int) -> dict[str, Any]:
     if mirror.state == "to_confirm":
         case = await session.get(Case, case_id)
         reporter = await session.get(Reporter, case_id)
-        confirmation = lookup(case, reporter, await repo.latest_create_op(session, case_id))
+        confirmation = lookup(case, reporter, await confirm_repo.latest_create_op(session, case_id))
     return {
         "state": "paused"
         if paused and mirror.state not in ("held", "to_confirm")
