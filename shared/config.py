@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -315,6 +316,14 @@ PRODUCTION_CHECKS: list[ProductionCheck] = [
             waivable=True,
         )
         for field, why in LAPOR_REQUIRED_IN_PRODUCTION.items()
+    ),
+    ProductionCheck(
+        weak=lambda s: (
+            bool(s.lapor_category_map_file) and not Path(s.lapor_category_map_file).is_file()
+        ),
+        message=lambda s: (
+            f"SIMPUL_LAPOR_CATEGORY_MAP_FILE names no readable file ({s.lapor_category_map_file!r})"
+        ),
     ),
     ProductionCheck(
         weak=lambda s: not (s.lapor_category_map_file or s.lapor_category_map),

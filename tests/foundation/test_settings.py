@@ -184,3 +184,13 @@ def test_production_refuses_a_missing_category_map():
     with pytest.raises(ValidationError) as refused:
         _settings(**values)
     assert "SIMPUL_LAPOR_CATEGORY_MAP_FILE" in str(refused.value)
+
+
+def test_production_refuses_a_category_map_file_that_is_not_there(tmp_path):
+    missing = str(tmp_path / "nope.csv")
+    with pytest.raises(ValidationError) as refused:
+        _settings(**{**PRODUCTION, "lapor_category_map_file": missing})
+    assert "SIMPUL_LAPOR_CATEGORY_MAP_FILE" in str(refused.value)
+    present = tmp_path / "map.csv"
+    present.write_text("simpul_code,national_id\nJALAN,436\n", encoding="utf-8")
+    assert _settings(**{**PRODUCTION, "lapor_category_map_file": str(present)})

@@ -6,12 +6,15 @@ reporter message (nothing resumes or relays it) — and ours are never read back
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from services.sync.inbound import changes
+from services.sync.inbound.service import poll_once
 from services.sync.lapor import LaporFollowup
 from shared.models import CaseMessage
 from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+    by_tag,
     events_of,
     open_case,
     settle,
@@ -50,3 +53,25 @@ async def test_unattributed_follow_ups_become_staff_notes_once(sync_app, lapor_s
     ]
     assert len(await events_of(sync_app, "lapor.followup_unattributed", case_id)) == 1
     assert len(await events_of(sync_app, "lapor.followup_received", case_id)) == 1
+
+
+@pytest.mark.parametrize("shape", ["paged", "legacy"])
+async def test_a_national_follow_up_of_unknown_authorship_arrives_as_a_staff_note(
+    sync_app, lapor_sim_admin, shape
+):
+    await lapor_sim_admin.faults(followups_shape=shape)
+    case_id, tracking_id = await open_case(sync_app)
+    await settle(sync_app)
+    [national] = by_tag(await lapor_sim_admin.complaints(), tracking_id)
+    await lapor_sim_admin._call(
+        "POST",
+        f"/complaints/{national['complaint_id']}/followups",
+        {"content": "Disposisi otomatis.", "template_code": "disposition"},
+    )
+    for _ in range(2):
+        await poll_once(sync_app.state.ctx)
+    assert await events_of(sync_app, "lapor.followup_received", case_id) == []
+    [note] = await events_of(sync_app, "lapor.followup_unattributed", case_id)
+    async with sync_app.state.db.session() as session:
+        message = await session.get(CaseMessage, note.data["message_id"])
+    assert (message.kind, message.author_name) == ("internal_note", "dari LAPOR!")

@@ -81,7 +81,12 @@ async def set_status(sim: Simulator, complaint_id: int, status_code: int, note: 
 
 
 async def reporter_followup(
-    sim: Simulator, complaint_id: int, content: str, attachments: list[dict[str, Any]] | None = None
+    sim: Simulator,
+    complaint_id: int,
+    content: str,
+    attachments: list[dict[str, Any]] | None = None,
+    *,
+    template_code: str | None = None,
 ) -> int:
     async with sim.lock:
         complaint = sim.get(complaint_id)
@@ -90,10 +95,10 @@ async def reporter_followup(
             "id": sim.store.new_followup_id(),
             "complaint_id": complaint_id,
             "content": content,
-            "from": "pelapor",
+            "from": "pelapor" if template_code is None else "sistem",
             "institution_from_id": None,
             "institution_to_id": complaint["disposition_id"],
-            "template_code": None,
+            "template_code": template_code,
             "is_secret": 0,
             "attachments": list(attachments or []),
             "created_at": now,

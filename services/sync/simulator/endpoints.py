@@ -183,7 +183,9 @@ def sim_router(sim: Simulator) -> APIRouter:
     @router.post("/complaints/{complaint_id}/followups")
     async def reporter_followup(complaint_id: int, body: ReporterFollowupIn) -> dict[str, Any]:
         files = [{"name": f.file_name, "path": f.path, "size": 0} for f in body.attachments]
-        followup_id = await actions.reporter_followup(sim, complaint_id, body.content, files)
+        followup_id = await actions.reporter_followup(
+            sim, complaint_id, body.content, files, template_code=body.template_code
+        )
         return {"followup_id": followup_id}
 
     @router.post("/complaints/{complaint_id}/rating")

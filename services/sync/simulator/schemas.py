@@ -32,8 +32,12 @@ class FileIn(BaseModel):
 
 
 class ReporterFollowupIn(BaseModel):
+    """A follow-up written on the national side without an institution (the reporter's,
+    or — with a ``template_code`` — one whose author the API does not say)."""
+
     content: str = Field(min_length=1)
     attachments: list[FileIn] = Field(default_factory=list)
+    template_code: str | None = None
 
 
 class RatingIn(BaseModel):
