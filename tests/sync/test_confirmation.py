@@ -49,6 +49,8 @@ async def test_an_uncertain_create_waits_for_an_operator_and_is_never_resent(
     assert status["mirror"]["to_confirm"] == 1
     mirror = (await client.get(f"/admin/sync/cases/{tracking_id}", headers=admin_headers)).json()
     assert mirror["state"] == "to_confirm" and mirror["confirmation"]["tag"] == item["tag"]
+    case = (await client.get(f"/admin/cases/{tracking_id}", headers=admin_headers)).json()
+    assert case["mirror"]["state"] == "to_confirm" and case["mirror"]["needs_confirmation"]
 
 
 async def test_confirming_created_links_re_reads_and_sends_what_waited(
