@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench lint migrate seed install clean
+.PHONY: run test bench fuzz lint migrate seed install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(STAMP)
 ## bench: speed figures on PostgreSQL (SIMPUL_BENCH_DATABASE_URL)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## fuzz: the OpenAPI fuzz run, long, on PostgreSQL (SIMPUL_TEST_DATABASE_URL; default the local server)
+fuzz: $(STAMP)
+	SIMPUL_TEST_DATABASE_URL=$${SIMPUL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	SIMPUL_FUZZ_BACKEND=postgresql SIMPUL_FUZZ_EXAMPLES=$${SIMPUL_FUZZ_EXAMPLES:-300} \
+	$(BIN)/pytest -q -p no:cacheprovider tests/foundation/test_fuzz_openapi.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared services tests bench
