@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sla.calendar.service import current_calendar
 from shared.auth import SYSTEM, Actor, require_roles
 from shared.calendar import WorkingCalendar
+from shared.cases.access import owned_conditions
 from shared.db import Database
 from shared.deps import AppDatabase, DbSession
 from shared.errors import Unprocessable
@@ -116,7 +117,7 @@ async def rating_distribution(
             Case.received_at >= period.start,
             Case.received_at < period.end,
             Case.rating.is_not(None),
-            *repository.readable_cases(actor),
+            *owned_conditions(actor),
         )
         .group_by(key, Case.rating)
     )
