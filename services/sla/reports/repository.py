@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from shared.auth import Actor
 from shared.cases.access import owned_conditions
 from shared.lifecycle import Status
-from shared.models import Case
+from shared.models import Case, Category, Kecamatan, Opd
 from shared.models.sla import SlaClock
 
 from .workdays import local_date, local_month, working_day_alias
@@ -280,8 +280,6 @@ async def tally(
 
 
 async def reference_names(session: AsyncSession, group_by: str | None) -> dict[str, str]:
-    from shared.models import Category, Kecamatan, Opd
-
     model = {"opd": Opd, "category": Category, "kecamatan": Kecamatan}.get(group_by or "")
     if model is None:
         return {}
