@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from shared.auth import SYSTEM, Actor
 from shared.cases.access import owned_conditions, readable_cases
-from shared.cases.service import NewCase, create_case
 from shared.lifecycle import Role
 from shared.models import Case, CaseCopy, utcnow
+from tests import factories
 
 DLH = Actor(type="ops", id="token:3", name="DLH", role=Role.OPD, opd_code="DLH")
 PUPR = Actor(type="ops", id="token:2", name="PUPR", role=Role.OPD, opd_code="PUPR")
@@ -17,7 +17,7 @@ VIEWER = Actor(type="ops", id="token:4", name="Pimpinan", role=Role.VIEWER)
 
 async def test_an_opd_reads_its_copies_but_counts_only_the_cases_it_answers_for(db):
     async with db.session() as session:
-        case = await create_case(session, NewCase(channel="web", description="Sampah"), SYSTEM)
+        case = await session.get(Case, (await factories.open_case(db, description="Sampah")).id)
         case.opd_code, case.status = "PUPR", "disposed"
         session.add(CaseCopy(case_id=case.id, opd_code="DLH", created_at=utcnow()))
         case_id = case.id
