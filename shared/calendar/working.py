@@ -10,6 +10,10 @@ Nth working day after it. Counting happens in the deployment's timezone (WIB, WI
 Deadlines are answered from a sorted list of working-day ordinals (``date.toordinal()``)
 with :func:`bisect.bisect_right`, so a 60-WD clock costs the same as a 1-WD clock. The list is
 built lazily, a decade at a time, the first time a date in that decade is asked about.
+
+Why one module of ~530 lines: it is one immutable class and the private helpers of its
+lazily built tables; split, the tables' invariants would be spread over modules that
+only this class uses.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Who may read which case, and the one serializer that drops the reporter's identity.
 
-Every read of a case for an ops caller starts from :func:`readable_cases`, so "who sees
-what" is written once (CONTRACT.md, Ops):
+Every read of a case for an ops caller starts from :func:`readable_cases`, and every
+count of them (reports, the ops board) from :func:`owned_conditions` — the same rule less
+the copies an OPD merely holds — so "who sees what" is written once (CONTRACT.md, Ops):
 
 - ``admin_instansi``, ``viewer``, ``operator``: every case (viewer and operator read only);
 - ``opd``: the cases disposed to its OPD (``opd_code``) and those copied to it (tembusan);
@@ -28,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from shared.auth import Actor
 from shared.cases.events import CaseEvent
@@ -69,17 +71,43 @@ def apip_opd_codes() -> Select[tuple[str]]:
     return select(Opd.code).where(Opd.kind == APIP_OPD_KIND)
 
 
-def readable_cases(actor: Actor) -> Select[tuple[Case]]:
-    """The cases ``actor`` may read, as a statement every case query builds on."""
-    stmt = select(Case)
-    if actor.role in ALL_CASES_ROLES:
-        return stmt
+def opd_limit(actor: Actor) -> tuple[bool, str | None]:
+    """``(True, code)`` for an actor whose work is one OPD's cases; ``(False, None)`` else.
+    (The report cache applies it to its own ``opd_code`` column.)"""
+    if actor.role == Role.OPD:
+        return True, actor.opd_code
+    return False, None
+
+
+def owned_conditions(actor: Actor) -> list[ColumnElement[bool]]:
+    """The cases ``actor`` answers for, as WHERE conditions: what it may read less the
+    copies it merely holds (tembusan). Reports and the ops board count these — an OPD's
+    figures are the cases disposed to it, not the ones it was copied on. The system's own
+    jobs (published evaluations, public statistics) count every case."""
+    if actor.role in ALL_CASES_ROLES or actor.role == Role.SYSTEM:
+        return []
+    limited, code = opd_limit(actor)
+    if limited:
+        return [Case.opd_code == code] if code else [false()]
+    if actor.role == Role.APIP:
+        return [Case.opd_code.in_(apip_opd_codes())]
+    return [false()]
+
+
+def readable_conditions(actor: Actor) -> list[ColumnElement[bool]]:
+    """The cases ``actor`` may read, as WHERE conditions: those it answers for, and for an
+    OPD also the ones copied to it."""
     if actor.role == Role.OPD and actor.opd_code:
         copied = exists().where(CaseCopy.case_id == Case.id, CaseCopy.opd_code == actor.opd_code)
-        return stmt.where(or_(Case.opd_code == actor.opd_code, copied))
-    if actor.role == Role.APIP:
-        return stmt.where(Case.opd_code.in_(apip_opd_codes()))
-    return stmt.where(false())
+        return [or_(Case.opd_code == actor.opd_code, copied)]
+    if actor.role == Role.SYSTEM:
+        return [false()]  # no system job reads cases through a caller's view
+    return owned_conditions(actor)
+
+
+def readable_cases(actor: Actor) -> Select[tuple[Case]]:
+    """The cases ``actor`` may read, as a statement every case query builds on."""
+    return select(Case).where(*readable_conditions(actor))
 
 
 async def get_readable_case(session: AsyncSession, actor: Actor, tracking_id: str) -> Case:

@@ -270,49 +270,15 @@ async def create_cases(
     return plan.opened(ids)
 
 
-def facts_sql(first: int) -> str:
-    """Select-list items that fetch what opening cases needs from the database, with
-    parameters ``$first`` … ``$first+2`` (see :func:`facts_params`): the named categories and
-    kecamatan, and ids for the cases and their ``case.received`` events (``nextval``, in
-    order; unused ones are gaps, as after any rollback). To add to a caller's own SELECT, so
-    that all of a grouped write's reads are one round trip."""
-    n, codes, places = f"${first}::int", f"${first + 1}::varchar[]", f"${first + 2}::varchar[]"
-    return (
-        f"ARRAY(SELECT nextval(pg_get_serial_sequence('cases', 'id'))"
-        f" FROM generate_series(1, {n})) AS case_ids,"
-        f" ARRAY(SELECT nextval(pg_get_serial_sequence('events', 'id'))"
-        f" FROM generate_series(1, {n})) AS event_ids,"
-        f" ARRAY(SELECT (code, active, default_kind, default_sla_class) FROM categories"
-        f" WHERE code = ANY({codes})) AS categories,"
-        f" ARRAY(SELECT code FROM kecamatan WHERE code = ANY({places})) AS kecamatan"
-    )
-
-
-def facts_params(items: Sequence[tuple[NewCase, Actor]]) -> list[Any]:
-    return [
-        len(items),
-        sorted({new.category_code for new, _ in items if new.category_code}),
-        sorted({new.kecamatan_code for new, _ in items if new.kecamatan_code}),
-    ]
-
-
 @dataclass(frozen=True)
 class CaseFacts:
-    """What :func:`open_cases_with_ids` needs from the database (see :func:`facts_sql`)."""
+    """What :func:`open_cases_with_ids` needs from the database (read by
+    ``shared.pgwrite.lookup`` in the group's one look-up)."""
 
     categories: dict[str, CategoryTerms]
     known_places: set[str]
     case_ids: list[int]
     event_ids: list[int]
-
-    @classmethod
-    def from_record(cls, record: Any) -> CaseFacts:
-        return cls(
-            categories={code: CategoryTerms(*terms) for code, *terms in record["categories"]},
-            known_places=set(record["kecamatan"]),
-            case_ids=list(record["case_ids"]),
-            event_ids=list(record["event_ids"]),
-        )
 
 
 def open_cases_with_ids(
@@ -320,7 +286,7 @@ def open_cases_with_ids(
 ) -> tuple[list[OpenedCase | Unprocessable], list[tuple[Table, list[dict[str, Any]]]]]:
     """:func:`create_cases` without the database: each item checked against ``facts`` and
     given the next allocated ids. Returns the results and the rows to insert, per table
-    (for :func:`shared.pgbulk.insert_all`). A tracking-id collision fails that insert."""
+    (for :func:`shared.pgwrite.insert_all`). A tracking-id collision fails that insert."""
     plan = _plan_cases(items, facts.categories, facts.known_places)
     if not plan.rows:
         return plan.results, []  # type: ignore[return-value] - every slot holds a refusal

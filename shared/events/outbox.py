@@ -107,7 +107,7 @@ def event_inserts(
 ) -> list[tuple[Table, list[dict[str, Any]]]]:
     """The rows :func:`emit_many` writes, with the events' ids given (allocated beforehand,
     increasing in list order): for a single multi-table statement on a raw connection
-    (:func:`shared.pgbulk.insert_all`; the grouped intake writer on PostgreSQL)."""
+    (:func:`shared.pgwrite.insert_all`; the grouped intake writer on PostgreSQL)."""
     now = utcnow()
     rows = _event_rows(events, now)
     deliveries = _delivery_rows(events, rows, ids, now)

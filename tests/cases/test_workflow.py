@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from shared.auth import SYSTEM, Actor
 from shared.cases.events import CaseEvent, EndedPayload, ResponsePayload
-from shared.cases.service import NewCase, create_case
 from shared.cases.workflow import apply, apply_to_many
 from shared.lifecycle import Action, Role, TransitionRefused
 from shared.models import Case, Event
+from tests import factories
 
 ADMIN = Actor(type="ops", id="token:1", name="Admin", role=Role.ADMIN_INSTANSI)
 OPD = Actor(type="ops", id="token:2", name="PUPR", role=Role.OPD, opd_code="PUPR")
@@ -21,9 +21,7 @@ AT = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
 
 
 async def _open(db) -> int:  # noqa: ANN001
-    async with db.session() as session:
-        case = await create_case(session, NewCase(channel="web", description="Lampu mati"), SYSTEM)
-        return case.id
+    return (await factories.open_case(db, description="Lampu mati")).id
 
 
 async def _events(db, case_id: int) -> list[Event]:  # noqa: ANN001

@@ -1,4 +1,4 @@
-"""The raw asyncpg write path (shared.pgbulk) writes the rows the session path writes."""
+"""The raw asyncpg write path (shared.pgwrite) writes the rows the session path writes."""
 
 from __future__ import annotations
 
@@ -14,13 +14,11 @@ from shared.cases.service import (
     OpenedCase,
     ReporterInput,
     create_cases,
-    facts_params,
-    facts_sql,
     open_cases_with_ids,
 )
 from shared.errors import Unprocessable
 from shared.models import Case, Event, EventDelivery, Reporter
-from shared.pgbulk import insert_all
+from shared.pgwrite import case_facts, insert_all
 from shared.seed import seed_reference_data
 
 # Columns that differ between two openings of the same complaint by design.
@@ -63,9 +61,7 @@ async def _open_raw(driver, items):  # noqa: ANN001, ANN202
 
 
 async def _facts(driver, items) -> CaseFacts:  # noqa: ANN001
-    return CaseFacts.from_record(
-        await driver.fetchrow(f"SELECT {facts_sql(1)}", *facts_params(items))
-    )
+    return await case_facts(driver, items)
 
 
 def _row(obj: Any, skip: set[str]) -> dict[str, Any]:
@@ -182,3 +178,11 @@ async def test_insert_all_writes_every_part_in_one_atomic_durable_statement(db):
     async with db.session() as session:
         event_ids = (await session.scalars(select(Event.id).order_by(Event.id))).all()
     assert event_ids == facts.event_ids[:2]
+
+
+def test_the_look_up_numbers_its_named_parameters_itself():
+    from shared.pgwrite.lookup import compose
+
+    statement = compose("ARRAY(SELECT {a}::int) AS x", "{b}::text AS y, {a}::int AS z")
+    assert statement.sql == "SELECT ARRAY(SELECT $1::int) AS x, $2::text AS y, $1::int AS z"
+    assert statement.names == ("a", "b")

@@ -19,6 +19,7 @@ from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.events import emit
 from shared.models import Case, Event, EventDelivery, OutboundMessage, Reporter, utcnow
+from tests import factories
 
 SMS_URL = "https://sms-box.example.test/send"
 GRAPH = "https://graph.example.test/v21.0"
@@ -36,23 +37,12 @@ def enable_whatsapp(settings) -> None:  # noqa: ANN001
 
 
 async def open_case(db, *, channel="whatsapp", adapter="whatsapp", address="+6281234567890", **kw):  # noqa: ANN001, ANN003, ANN201
-    async with db.session() as session:
-        case = await create_case(
-            session,
-            NewCase(
-                channel=channel,
-                description="Lampu jalan mati",
-                reporter=ReporterInput(
-                    channel=adapter,
-                    channel_address=address,
-                    phone=kw.pop("phone", None),
-                    name="Siti",
-                ),
-                **kw,
-            ),
-            SYSTEM,
-        )
-    return case
+    reporter = factories.reporter(
+        adapter, channel_address=address, phone=kw.pop("phone", None), name="Siti"
+    )
+    return await factories.open_case(
+        db, channel=channel, description="Lampu jalan mati", reporter=reporter, **kw
+    )
 
 
 async def messages(db) -> list[OutboundMessage]:  # noqa: ANN001

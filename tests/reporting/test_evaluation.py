@@ -174,7 +174,7 @@ async def test_bad_input_is_422_with_a_reason(client, admin_headers, params, cod
 def test_a_semester_not_yet_begun_is_refused() -> None:
     import datetime as dt
 
-    from services.sla.reports.evaluation import parse_semester
+    from services.sla.reports.evaluation.service import parse_semester
     from shared.errors import Unprocessable
 
     assert parse_semester("2026", "1", dt.date(2026, 1, 1)) == (2026, 1)

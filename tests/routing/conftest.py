@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.auth import SYSTEM
-from shared.cases.service import NewCase, ReporterInput, create_case
+from shared.cases.service import ReporterInput
+from tests import factories
 
 #: A reporter whose identity must never reach a caller who may not see it.
 NAME, PHONE, NIK, EMAIL = "Siti Rahmawati", "+6281234567890", "5102011234567890", "siti@example.id"
@@ -42,9 +42,7 @@ def open_case(app) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
         fields.setdefault("channel", "sms")
         fields.setdefault("description", "Jalan rusak berlubang di depan pasar Kediri")
         fields.setdefault("reporter", identity_reporter())
-        async with app.state.db.session() as session:
-            case = await create_case(session, NewCase(**fields), SYSTEM)
-        return case.tracking_id
+        return (await factories.open_case(app.state.db, **fields)).tracking_id
 
     return _open
 

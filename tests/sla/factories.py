@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from shared.auth import SYSTEM, Actor
-from shared.cases.service import NewCase, create_case
+from shared.auth import Actor
 from shared.db import Database
 from shared.events import emit
 from shared.lifecycle import Role
 from shared.models import Case, Event
 from shared.models.sla import SlaClock
+from tests import factories
 
 WIB = ZoneInfo("Asia/Jakarta")
 ADMIN = Actor(type="ops", id="token:1", name="Admin", role=Role.ADMIN_INSTANSI)
@@ -55,19 +55,14 @@ async def open_case(
     category: str | None = "ADMINDUK",
     kind: str | None = None,
 ) -> int:
-    async with db.session() as session:
-        case = await create_case(
-            session,
-            NewCase(
-                channel="web",
-                description="Jalan rusak di depan sekolah",
-                category_code=category,
-                kind=kind,
-                received_at=received_at,
-            ),
-            SYSTEM,
-        )
-        return case.id
+    case = await factories.open_case(
+        db,
+        description="Jalan rusak di depan sekolah",
+        category_code=category,
+        kind=kind,
+        received_at=received_at,
+    )
+    return case.id
 
 
 async def step(

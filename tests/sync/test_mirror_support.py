@@ -15,11 +15,11 @@ from services.sync.confirmation import service as confirmation
 from services.sync.lapor import LaporClient, LaporProfile
 from services.sync.mirror.tuning import SyncTuning
 from shared.auth import Actor
-from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import emit
 from shared.lifecycle import Role
 from shared.models import Case, Event, EventDelivery
 from shared.models.sync import LaporMirror
+from tests import factories
 
 ADMIN = Actor(type="ops", id="token:1", name="admin", role=Role.ADMIN_INSTANSI)
 OPERATOR = Actor(type="ops", id="token:3", name="operator", role=Role.OPERATOR)
@@ -87,29 +87,26 @@ async def open_case(
     name: str | None = "Budi Santoso",
     category: str | None = None,
 ) -> tuple[int, str]:
-    async with app.state.db.session() as session:
-        case = await create_case(
-            session,
-            NewCase(
-                channel="api",
-                description=description,
-                title=title,
-                anonymous=anonymous,
-                confidential=confidential,
-                category_code=category,
-                reporter=ReporterInput(
-                    channel="api",
-                    name=name,
-                    phone=PHONE,
-                    phone_raw="0812-3456-7890",
-                    nik=NIK,
-                    email="budi@example.com",
-                    postal_address="Jl. Melati No. 7",
-                ),
-            ),
-            ADMIN,
-        )
-        return case.id, case.tracking_id
+    case = await factories.open_case(
+        app.state.db,
+        actor=ADMIN,
+        channel="api",
+        description=description,
+        title=title,
+        anonymous=anonymous,
+        confidential=confidential,
+        category_code=category,
+        reporter=factories.reporter(
+            "api",
+            name=name,
+            phone=PHONE,
+            phone_raw="0812-3456-7890",
+            nik=NIK,
+            email="budi@example.com",
+            postal_address="Jl. Melati No. 7",
+        ),
+    )
+    return case.id, case.tracking_id
 
 
 async def act(

@@ -11,7 +11,7 @@ untouched); on an idle server a complaint waits for nobody.
 On PostgreSQL a group costs two round trips (:class:`_RawStore`): one statement reads
 everything the group needs (the apps' keys, stored idempotency keys, categories, kecamatan,
 ids for the new rows), and one statement writes every row of every table (``WITH … INSERT``,
-:func:`shared.pgbulk.insert_all`). That second statement runs outside any transaction, so
+:func:`shared.pgwrite.insert_all`). That second statement runs outside any transaction, so
 it is its own atomic, durable commit. Statements, not rows, were the cost: each one a
 round trip, a wake-up of the writer between requests, and work for both processes
 (docs/performance.md). On SQLite the group goes through the ORM session.
@@ -50,7 +50,7 @@ from shared.errors import Unauthorized, Unprocessable
 from shared.events import WorkerContext
 from shared.models import Attachment, utcnow
 from shared.models.intake import IdempotencyKey
-from shared.pgbulk import insert_all
+from shared.pgwrite import GroupFacts, delete_idempotency_keys, insert_all, look_up_group
 
 log = structlog.get_logger("simpul.intake.group_commit")
 
@@ -384,18 +384,17 @@ class _RawStore:
     :meth:`commit` writes every row in one more; in between, nothing but Python."""
 
     conn: Any
-    facts: repo.GroupFacts | None = None
+    facts: GroupFacts | None = None
     inserts: list[tuple[Table, list[dict[str, Any]]]] = field(default_factory=list)
 
     async def look_up(
         self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
     ) -> tuple[dict[int, str], dict[_Pair, Any]]:
-        self.facts = await repo.look_up_raw(self.conn, app_ids, pairs, items)
+        self.facts = await look_up_group(self.conn, app_ids, pairs, items)
         return self.facts.app_keys, self.facts.idempotency_keys
 
     async def delete_idempotency_keys(self, row_ids: list[int]) -> None:
-        # Rare (a key reused after its window) and harmless alone: its own statement.
-        await repo.delete_idempotency_keys_raw(self.conn, row_ids)
+        await delete_idempotency_keys(self.conn, row_ids)
 
     async def create_cases(
         self, items: list[tuple[NewCase, Actor]]

@@ -4,18 +4,16 @@ so "an app sees only the cases it created" is written once."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Actor
-from shared.cases.service import CaseFacts, NewCase, facts_params, facts_sql
 from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Reporter
 from shared.models.intake import IdempotencyKey
+from shared.pgwrite.lookup import matching_keys
 from shared.tracking import normalize
 
 
@@ -134,72 +132,11 @@ async def find_idempotency_keys(
     (...)" (one statement built once, on the unique index) and matched here."""
     apps, keys = _apps_and_keys(pairs)
     rows = await session.scalars(_idempotency_keys_among(), {"apps": apps, "keys": keys})
-    return _matching(pairs, rows)
+    return matching_keys(pairs, rows)
 
 
 def _apps_and_keys(pairs: set[tuple[int, str]]) -> tuple[list[int], list[str]]:
     return sorted({app for app, _ in pairs}), sorted({key for _, key in pairs})
-
-
-def _matching(
-    pairs: set[tuple[int, str]], rows: Iterable[IdempotencyKey]
-) -> dict[tuple[int, str], IdempotencyKey]:
-    """The rows of exactly these pairs ("app in … and key in …" also finds cross pairs)."""
-    found = {(row.client_app_id, row.key): row for row in rows}
-    return {pair: row for pair, row in found.items() if pair in pairs}
-
-
-# The same reads on a raw asyncpg connection (the PostgreSQL grouped write, shared.pgbulk).
-
-#: Every read of a grouped write in one round trip: the apps' keys, the stored idempotency
-#: keys, and what opening the cases needs (:func:`shared.cases.service.facts_sql`).
-_LOOK_UP_RAW = (
-    "SELECT ARRAY(SELECT (id, key_hash) FROM client_apps"
-    " WHERE id = ANY($1::int[]) AND active) AS app_keys,"
-    # One unique-index probe per (app, key) pair. Not "app = ANY(…) AND key = ANY(…)": on a
-    # young table the planner prices that as a scan of the whole table, and the cached plan
-    # kept scanning it as it grew (30 M rows read in a 15 s bench on a fresh database).
-    " ARRAY(SELECT x.k FROM unnest($2::int[], $3::varchar[]) AS p(app, key),"
-    " LATERAL (SELECT k FROM idempotency_keys k"
-    " WHERE k.client_app_id = p.app AND k.key = p.key LIMIT 1) AS x) AS idempotency_keys, "
-    + facts_sql(4)
-)
-
-
-@dataclass(frozen=True)
-class GroupFacts:
-    """What a grouped write reads before it writes (see :data:`_LOOK_UP_RAW`)."""
-
-    app_keys: dict[int, str]
-    idempotency_keys: dict[tuple[int, str], IdempotencyKey]
-    cases: CaseFacts
-
-
-async def look_up_raw(
-    conn: Any,
-    app_ids: set[int],
-    pairs: set[tuple[int, str]],
-    items: Sequence[tuple[NewCase, Actor]],
-) -> GroupFacts:
-    ordered = sorted(pairs)
-    record = await conn.fetchrow(
-        _LOOK_UP_RAW,
-        sorted(app_ids),
-        [app for app, _ in ordered],
-        [key for _, key in ordered],
-        *facts_params(items),
-    )
-    return GroupFacts(
-        app_keys={app_id: key_hash for app_id, key_hash in record["app_keys"]},
-        idempotency_keys=_matching(
-            pairs, (IdempotencyKey(**dict(row)) for row in record["idempotency_keys"])
-        ),
-        cases=CaseFacts.from_record(record),
-    )
-
-
-async def delete_idempotency_keys_raw(conn: Any, row_ids: list[int]) -> None:
-    await conn.execute("DELETE FROM idempotency_keys WHERE id = ANY($1::bigint[])", row_ids)
 
 
 # Statements of the grouped write, built once (building them cost more CPU than running).

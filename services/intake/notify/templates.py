@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.cases.deadlines import MISSING_INFO, VERIFICATION
 from shared.cases.events import CaseEvent
 
 #: Event type -> template name, for events addressed to the reporter.
@@ -53,7 +54,8 @@ def render(template: str, ctx: MessageContext) -> str:
     if template == "received":
         return (
             f"Laporan Anda diterima dengan nomor {tid}. Admin akan memverifikasi dalam "
-            f"3 hari kerja, lalu meneruskannya ke instansi yang berwenang. {check}"
+            f"{VERIFICATION.working_days} hari kerja, lalu meneruskannya ke instansi yang "
+            f"berwenang. {check}"
         )
     if template == "verified":
         return (
@@ -67,7 +69,7 @@ def render(template: str, ctx: MessageContext) -> str:
         return (
             f"Laporan {tid} memerlukan data tambahan: {_quote(ctx.text)}\n"
             f"Silakan jawab dengan membalas pesan ini (sertakan #{tid}). Tanpa jawaban dalam "
-            f"10 hari kerja, laporan akan diarsipkan."
+            f"{MISSING_INFO.working_days} hari kerja, laporan akan diarsipkan."
         )
     if template == "responded":
         return f"Tanggapan atas laporan {tid}: {_quote(ctx.text)}\n{check}"

@@ -14,6 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shared.cases import deadlines
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CSS_URL = "/static/web/simpul.css"
@@ -43,6 +45,8 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+#: The case's numbers, for the pages that promise them (``shared.cases.deadlines``).
+environment.globals["deadlines"] = deadlines
 
 
 def local_time(value: datetime, request: Request) -> str:

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sla.reports.repository import readable_cases
 from shared.auth import Actor
+from shared.cases.access import owned_conditions
 from shared.lifecycle import OPEN_STATES
 from shared.models import Case
 from shared.models.sla import SlaClock
@@ -22,7 +22,7 @@ def _clock_scope(actor: Actor) -> list:
 async def open_cases_by_status(session: AsyncSession, actor: Actor) -> list[tuple[str, int]]:
     stmt = (
         select(Case.status, func.count())
-        .where(Case.status.in_([s.value for s in OPEN_STATES]), *readable_cases(actor))
+        .where(Case.status.in_([s.value for s in OPEN_STATES]), *owned_conditions(actor))
         .group_by(Case.status)
         .order_by(func.count().desc(), Case.status)
     )

@@ -1,4 +1,5 @@
-"""How case events move the clocks (the rules; no HTTP, no commits).
+"""How case events move the clocks (the rules; no HTTP, no commits). The rules below are
+the table ``CLOCK_RULES`` (event → steps), like ``shared.lifecycle.TRANSITIONS``.
 
 Decisions (DESIGN.md, "The case lifecycle"; all times are the event's ``occurred_at``, so
 a late consumer never shifts a clock):

@@ -10,7 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.sla.calendar.service import current_calendar
-from services.sla.reports import evaluation
+from services.sla.reports.evaluation import rendering as evaluation_rendering
+from services.sla.reports.evaluation import repository as published_evaluations
+from services.sla.reports.evaluation.service import semester_label
 from services.sla.reports.export import to_csv
 from shared.deps import AppDatabase, DbSession
 from shared.errors import NotFound, Unprocessable
@@ -67,9 +69,9 @@ async def statistik(
     evaluations = [
         {
             "href": f"/statistik/evaluasi/{e.year}-{e.semester}",
-            "label": evaluation.semester_label(e.year, e.semester),
+            "label": semester_label(e.year, e.semester),
         }
-        for e in await evaluation.published(session)
+        for e in await published_evaluations.published(session)
     ]
     this_year = utcnow().year
     html = templates.get_template("statistik.html").render(
@@ -116,10 +118,10 @@ async def _published(session: DbSession, ref: str) -> dict:
             f"evaluasi harus ditulis TAHUN-SEMESTER, misalnya 2026-1; bukan {ref!r}",
             code="invalid_semester",
         )
-    row = await evaluation.get_published(session, int(year), int(semester))
+    row = await published_evaluations.get_published(session, int(year), int(semester))
     if row is None:
         raise NotFound(
-            f"evaluasi {evaluation.semester_label(int(year), int(semester))} belum diterbitkan",
+            f"evaluasi {semester_label(int(year), int(semester))} belum diterbitkan",
             code="evaluation_not_published",
         )
     return row.figures
@@ -132,10 +134,12 @@ async def _published(session: DbSession, ref: str) -> dict:
 )
 async def published_evaluation(ref: str, session: DbSession) -> HTMLResponse:
     figures = await _published(session, ref)
-    return HTMLResponse(evaluation.render_html(figures, f"/statistik/evaluasi/{ref}/data.csv"))
+    return HTMLResponse(
+        evaluation_rendering.render_html(figures, f"/statistik/evaluasi/{ref}/data.csv")
+    )
 
 
 @router.get("/statistik/evaluasi/{ref}/data.csv", summary="A published semester evaluation as CSV")
 async def published_evaluation_csv(ref: str, session: DbSession) -> Response:
     figures = await _published(session, ref)
-    return evaluation.file_response(figures, "csv", f"evaluasi-pengaduan-{ref}")
+    return evaluation_rendering.file_response(figures, "csv", f"evaluasi-pengaduan-{ref}")

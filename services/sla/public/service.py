@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sla.reports import repository
+from services.sla.reports.evaluation.repository import rating_distribution
+from services.sla.reports.evaluation.schemas import RATINGS
 from services.sla.reports.repository import CONFIDENTIAL_KEY, GroupFigures
 from services.sla.reports.service import ReportPeriod, figures, prepare
 from shared.auth import SYSTEM
@@ -128,8 +130,6 @@ public_rows = _rows
 
 async def satisfaction(session: AsyncSession, period: repository.Period) -> list[SatisfactionRow]:
     """Per OPD then all together: number of ratings, average and distribution 1–5."""
-    from services.sla.reports.evaluation import RATINGS, rating_distribution
-
     names = await repository.reference_names(session, "opd")
     per_opd = await rating_distribution(session, period, SYSTEM, "opd")
     total = await rating_distribution(session, period, SYSTEM, None)

@@ -11,6 +11,6 @@ def routers() -> list[APIRouter]:
     from services.sla.public.endpoints import router as public
 
     from .endpoints import router as reports
-    from .evaluation import router as evaluation
+    from .evaluation.endpoints import router as evaluation
 
     return [reports, evaluation, public, board]

@@ -39,11 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import SYSTEM, Actor
 from shared.calendar import WorkingCalendar
+from shared.cases.access import opd_limit
 from shared.db import Database
 from shared.models import Case, utcnow
 from shared.models.reporting import ReportCacheFigures, ReportCacheUnit, ReportStaleMark
 
-from .repository import COUNTS, GroupFigures, Period, fold, opd_scope, tally, tally_select
+from .repository import COUNTS, GroupFigures, Period, fold, tally, tally_select
 from .workdays import calendar_fingerprint, local_date, local_month
 
 #: Changes to cases received less than this long ago are not marked (migration 0009's triggers).
@@ -168,8 +169,8 @@ async def _read(
     )
     if group_by == "month":
         stmt = stmt.join(u, u.id == f.unit_id)
-    limited, code = opd_scope(actor)
-    if limited:  # the same scope as repository.readable_cases, on the cached OPD column
+    limited, code = opd_limit(actor)
+    if limited:  # the same rule as access.owned_conditions, on the cached OPD column
         stmt = stmt.where(f.opd_code == code)
     rows = (await session.execute(stmt)).all()
     return [("all", *row) for row in rows] if group_by is None else list(rows)

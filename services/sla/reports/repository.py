@@ -1,8 +1,9 @@
 """Every query of the performance reports: aggregates over cases and SLA clocks, in SQL.
 
-Access is decided once, in :func:`opd_scope` / :func:`readable_cases`: an OPD's pejabat
-penghubung sees only its OPD's cases; Admin Instansi and viewers see all. Every figure starts
-from it (the figure cache applies the same scope to its rows).
+Access is decided in ``shared.cases.access``: every figure counts the cases the caller
+answers for (:func:`~shared.cases.access.owned_conditions` — an OPD's pejabat penghubung
+its OPD's cases, without copies; Admin Instansi and viewers all), and the figure cache
+applies the same rule to its rows (:func:`~shared.cases.access.opd_limit`).
 
 One pass over the period's cases gives every figure (:func:`tally`): rows per group *and* per
 pair of working-day durations (first response, resolution), with integer counts and sums.
@@ -24,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.auth import Actor
-from shared.lifecycle import Role, Status
-from shared.models import Case
+from shared.cases.access import owned_conditions
+from shared.lifecycle import Status
+from shared.models import Case, Category, Kecamatan, Opd
 from shared.models.sla import SlaClock
 
 from .workdays import local_date, local_month, working_day_alias
@@ -158,19 +160,6 @@ def total(groups: Iterable[GroupFigures], key: str | None = "all") -> GroupFigur
     return out
 
 
-def opd_scope(actor: Actor) -> tuple[bool, str | None]:
-    """``(True, code)`` for an actor limited to one OPD's cases; ``(False, None)`` otherwise."""
-    if actor.role == Role.OPD:
-        return True, actor.opd_code
-    return False, None
-
-
-def readable_cases(actor: Actor) -> list[ColumnElement[bool]]:
-    """The conditions that limit ``cases`` to what ``actor`` may count."""
-    limited, code = opd_scope(actor)
-    return [Case.opd_code == code] if limited else []
-
-
 #: The group a rahasia case falls in on public pages when grouping would describe it.
 CONFIDENTIAL_KEY = "RAHASIA"
 
@@ -195,7 +184,11 @@ def group_key(
 
 
 def _case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
-    return [Case.received_at >= period.start, Case.received_at < period.end, *readable_cases(actor)]
+    return [
+        Case.received_at >= period.start,
+        Case.received_at < period.end,
+        *owned_conditions(actor),
+    ]
 
 
 def _clock_flags(cases: list[ColumnElement[bool]]):  # noqa: ANN202 - a subquery
@@ -287,8 +280,6 @@ async def tally(
 
 
 async def reference_names(session: AsyncSession, group_by: str | None) -> dict[str, str]:
-    from shared.models import Category, Kecamatan, Opd
-
     model = {"opd": Opd, "category": Category, "kecamatan": Kecamatan}.get(group_by or "")
     if model is None:
         return {}

@@ -1,5 +1,5 @@
 """Multi-row inserts on a raw asyncpg connection, for the one hot write path that needs
-them (grouped intake, PostgreSQL only).
+them (grouped intake, PostgreSQL only; see the package docstring).
 
 One insert per table and column set, whatever the number of rows:
 ``INSERT INTO t (…) SELECT * FROM unnest($1::type[], $2::type[], …)``. :func:`insert_all`
