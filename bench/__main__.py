@@ -240,7 +240,7 @@ def inbound_figures(run: Run, info: dict[str, str]) -> None:
         server, port = inbound.start_sync_server(info["url"], sim_port, LOG_DIR / "sync.log")
         result = asyncio.run(
             inbound.measure(
-                info["url"], sim_port, port, ids,
+                info["url"], sim_port, port, server.pid, ids,
                 poll_window_s=INBOUND_POLL_WINDOW_S, changes=INBOUND_CHANGES, say=say,
             )
         )  # fmt: skip

@@ -140,6 +140,11 @@ def start_sync_server(url: str, sim_port: int, log: Path) -> tuple[object, int]:
     return proc, port
 
 
+def _cpu(pid: int) -> float:
+    """The sync server's CPU seconds (its worker processes, or itself)."""
+    return sum(procs.cpu_seconds(p) for p in procs.children(pid) or [pid])
+
+
 async def _sim_counts(client: httpx.AsyncClient) -> tuple[int, float]:
     stats = (await client.get("/_sim/stats")).json()
     ok = stats["requests"] - stats.get("rate_limited", 0) - stats.get("errors_injected", 0)
@@ -162,6 +167,7 @@ async def measure(
     url: str,
     sim_port: int,
     server_port: int,
+    server_pid: int,
     complaint_ids: list[int],
     *,
     poll_window_s: float,
@@ -173,12 +179,15 @@ async def measure(
     try:
         await asyncio.sleep(WARMUP_S)
         before, t0 = await _sim_counts(sim)
+        cpu0 = _cpu(server_pid)
         await asyncio.sleep(poll_window_s)
         after, t1 = await _sim_counts(sim)
+        cpu_pct = 100 * (_cpu(server_pid) - cpu0) / (t1 - t0)
         per_s = (after - before) / (t1 - t0)
         say(
             f"  poller alone: {per_s:.1f} national reads/s (~{per_s / 2:.1f} cases/s) "
-            f"at a limit of {RATE_LIMIT_PER_S}/s; due now {await _due(db):,}"
+            f"at a limit of {RATE_LIMIT_PER_S}/s, the sync process at {cpu_pct:.0f} % of a "
+            f"core; due now {await _due(db):,}"
         )
 
         callback_url = f"http://127.0.0.1:{server_port}/webhooks/lapor"
@@ -188,7 +197,7 @@ async def measure(
         for complaint_id in targets:
             response = await sim.post(
                 f"/_sim/complaints/{complaint_id}/status",
-                json={"status_name": "Ditindaklanjuti"},
+                json={"status_code": mapping.STATUS_DITINDAKLANJUTI},
             )
             response.raise_for_status()
             sent[complaint_id] = time.time()
