@@ -73,6 +73,7 @@ async def board(request: Request, session: DbSession, db: AppDatabase) -> Respon
     if actor is None:
         return _login_page()
     now = utcnow()
+    sync_staff = actor.role in (Role.ADMIN_INSTANSI, Role.OPERATOR)
     html = templates.get_template("board.html").render(
         actor=actor,
         now=now,
@@ -81,9 +82,8 @@ async def board(request: Request, session: DbSession, db: AppDatabase) -> Respon
         ],
         clocks=await repository.clocks_by_kind(session, actor),
         opds=await repository.opds_at_risk(session, actor, now, now + DUE_SOON),
-        backlog=sorted((await backlog(db)).items())
-        if actor.role in (Role.ADMIN_INSTANSI, Role.OPERATOR)
-        else None,
+        backlog=sorted((await backlog(db)).items()) if sync_staff else None,
+        unconfirmed=await repository.lapor_unconfirmed(session) if sync_staff else None,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

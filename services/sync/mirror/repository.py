@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from shared.models import Attachment, Case, CaseMessage, EventDelivery, Reporter, utcnow
 from shared.models.sync import LaporMirror, LaporOutboundOp, SyncSetting
@@ -179,6 +180,66 @@ def _case_national_id_update(with_status: bool) -> Update:
     if with_status:
         values["lapor_status_code"] = bindparam("v_status_code", type_=cases.lapor_status_code.type)
     return update(Case.__table__).where(cases.id == bindparam("_key")).values(values)
+
+
+async def mark_to_confirm(session: AsyncSession, case_id: int, reason: str) -> bool:
+    """ "Perlu konfirmasi": a mirror with no national id waits for an operator. False when
+    it already waits (or has its id)."""
+    result = await session.execute(
+        update(LaporMirror)
+        .where(
+            LaporMirror.case_id == case_id,
+            LaporMirror.lapor_complaint_id.is_(None),
+            LaporMirror.state.in_(("pending", "paused")),
+        )
+        .values(state="to_confirm", held_reason=reason, updated_at=utcnow())
+    )
+    return bool(result.rowcount)
+
+
+async def unconfirmed_mirrors(session: AsyncSession, limit: int = 200) -> list[Row[Any]]:
+    """Mirrors in ``to_confirm`` with their case and latest create op, oldest first."""
+    create = aliased(LaporOutboundOp)
+    latest_create = (
+        select(func.max(create.id))
+        .where(create.case_id == LaporMirror.case_id, create.kind == "create")
+        .correlate(LaporMirror)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(LaporMirror, Case, LaporOutboundOp)
+        .join(Case, Case.id == LaporMirror.case_id)
+        .outerjoin(LaporOutboundOp, LaporOutboundOp.id == latest_create)
+        .where(LaporMirror.state == "to_confirm")
+        .order_by(LaporMirror.updated_at, LaporMirror.case_id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def settle_create_ops(session: AsyncSession, case_id: int, **values: Any) -> int:
+    """An operator's answer for the case's creates in flight (``sent``/``uncertain``)."""
+    values.setdefault("updated_at", utcnow())
+    result = await session.execute(
+        update(LaporOutboundOp)
+        .where(
+            LaporOutboundOp.case_id == case_id,
+            LaporOutboundOp.kind == "create",
+            LaporOutboundOp.status.in_(IN_FLIGHT),
+        )
+        .values(**values)
+    )
+    return result.rowcount or 0
+
+
+async def latest_create_op(session: AsyncSession, case_id: int) -> LaporOutboundOp | None:
+    return await session.scalar(
+        select(LaporOutboundOp)
+        .where(LaporOutboundOp.case_id == case_id, LaporOutboundOp.kind == "create")
+        .order_by(LaporOutboundOp.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def mark_event_synced(session: AsyncSession, case_id: int, event_id: int) -> None:
@@ -336,7 +397,8 @@ class SyncContext:
     #: None until the case's first event makes it (:func:`ensure_mirror`).
     mirror: LaporMirror | None
     paused: bool
-    #: Was a create ever sent for this case? Then search by tag before sending one.
+    #: Is a create of this case sent with its outcome unknown (``sent``/``uncertain``)?
+    #: Then it is never sent again on a guess.
     create_attempted: bool
     #: Has the case stored files to upload before its create?
     has_stored_attachments: bool
@@ -367,7 +429,7 @@ def _sync_context_query() -> Any:
     create_attempted = exists().where(
         LaporOutboundOp.case_id == Case.id,
         LaporOutboundOp.kind == "create",
-        LaporOutboundOp.attempts > 0,
+        or_(*(LaporOutboundOp.status == status for status in IN_FLIGHT)),
     )
     has_stored_attachments = exists().where(
         Attachment.case_id == Case.id, Attachment.storage_key.is_not(None)
