@@ -31,10 +31,13 @@ WRK_SECONDS = 5 if QUICK else 15
 WARMUP_SECONDS = 2 if QUICK else 3
 OPEN_LOOP_SECONDS = 5 if QUICK else 20
 SYNC_BACKLOG = 200 if QUICK else 2000
+INBOUND_BACKLOG = 1000 if QUICK else 5000
+INBOUND_POLL_WINDOW_S = 8.0 if QUICK else 20.0
+INBOUND_CHANGES = 10 if QUICK else 20
 BULK_ROWS = 50_000 if QUICK else 1_000_000
 WORKERS = 2
 LOG_DIR = Path(os.environ.get("SIMPUL_BENCH_LOG_DIR", "/tmp/simpul-bench"))
-STEPS = ("sync", "intake", "bulk", "calendar")
+STEPS = ("sync", "inbound", "intake", "bulk", "calendar")
 #: ``SIMPUL_BENCH_ONLY=bulk,intake`` runs only those steps (for working on one figure).
 ONLY = [s for s in os.environ.get("SIMPUL_BENCH_ONLY", "").replace(" ", "").split(",") if s]
 
@@ -48,6 +51,9 @@ GOALS = {
     "intake_rss_mb": ("MB", "<= 200", lambda v: v <= 200),
     "sync_cases_per_s": ("cases_per_s", "", None),
     "sync_vs_limit": ("ratio", ">= 0.8", lambda v: v >= 0.8),
+    "poll_reads_per_s": ("per_s", "", None),
+    "poll_vs_limit": ("ratio", ">= 0.8", lambda v: v >= 0.8),
+    "inbound_callback_p95_s": ("s", "<= 10", lambda v: v <= 10),
     "sla_sweep_1m_s": ("s", "<= 2", lambda v: v <= 2),
     "due_calc_per_s": ("per_s", "", None),
     "report_summary_1m_ms": ("ms", "<= 1000", lambda v: v <= 1000),
@@ -215,6 +221,38 @@ def sync_figures(run: Run, info: dict[str, str]) -> None:
     run.figures["sync_vs_limit"] = result["cases_per_s"] / sync.RATE_LIMIT_PER_S
 
 
+def inbound_figures(run: Run, info: dict[str, str]) -> None:
+    from bench import inbound
+
+    run.step(
+        f"inbound: {INBOUND_BACKLOG:,} overdue re-reads, then {INBOUND_CHANGES} national changes "
+        f"by callback ({inbound.LATENCY_MS} ms, {inbound.RATE_LIMIT_PER_S}/s)"
+    )
+    sim, sim_port = inbound.start_simulator(LOG_DIR / "simulator-inbound.log")
+    server = None
+    try:
+        ids = asyncio.run(
+            inbound.make_overdue_backlog(
+                info["url"], f"http://127.0.0.1:{sim_port}", INBOUND_BACKLOG, say
+            )
+        )
+        inbound.slow_down(sim_port)
+        server, port = inbound.start_sync_server(info["url"], sim_port, LOG_DIR / "sync.log")
+        result = asyncio.run(
+            inbound.measure(
+                info["url"], sim_port, port, server.pid, ids,
+                poll_window_s=INBOUND_POLL_WINDOW_S, changes=INBOUND_CHANGES, say=say,
+            )
+        )  # fmt: skip
+    finally:
+        if server is not None:
+            procs.stop(server)
+        procs.stop(sim)
+    run.figures["poll_reads_per_s"] = result["poll_reads_per_s"]
+    run.figures["poll_vs_limit"] = result["poll_reads_per_s"] / inbound.RATE_LIMIT_PER_S
+    run.figures["inbound_callback_p95_s"] = result["callback_p95_s"]
+
+
 def bulk_figures(run: Run, info: dict[str, str]) -> None:
     from bench import data
 
@@ -328,6 +366,7 @@ def main() -> int:
         # Sync first: later cases (intake's) would join its backlog.
         steps = {
             "sync": lambda: sync_figures(run, info),
+            "inbound": lambda: inbound_figures(run, info),
             "intake": lambda: http_figures(run, info),
             "bulk": lambda: bulk_figures(run, info),
             "calendar": lambda: calendar_figure(run),

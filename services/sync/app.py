@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from services.sync.inbound.endpoints import router as callbacks_router
-from services.sync.inbound.tasks import lapor_callbacks, lapor_poller
+from services.sync.inbound.tasks import lapor_callbacks, lapor_discoverer, lapor_poller
 from services.sync.mirror.tasks import close_lapor_client, open_lapor_client, sync_consumer
 from services.sync.ops.endpoints import router as ops_router
 from services.sync.ops.tasks import lapor_metrics
@@ -59,7 +59,13 @@ def spec() -> ServiceSpec:
         description="Mirror with SP4N-LAPOR!",
         routers=[callbacks_router, ops_router],
         consumers=[sync_consumer()],
-        jobs=[lapor_poller(), lapor_callbacks(), lapor_reconciler(), lapor_metrics()],
+        jobs=[
+            lapor_poller(),
+            lapor_callbacks(),
+            lapor_discoverer(),
+            lapor_reconciler(),
+            lapor_metrics(),
+        ],
         on_startup=[open_lapor_client],
         mounts=[_simulator_mount(state)],
         on_shutdown=[stop_background_runs, close_lapor_client, close_simulator],

@@ -38,7 +38,7 @@ def test_without_a_server_it_says_how_to_point_it_at_one_and_exits_2(tmp_path):
 def test_an_unknown_step_is_refused_with_the_known_ones(tmp_path):
     done = _bench({"SIMPUL_BENCH_ONLY": "intake,warp"}, tmp_path)
     assert done.returncode == 2
-    assert "warp" in done.stdout and "sync, intake, bulk, calendar" in done.stdout
+    assert "warp" in done.stdout and "sync, inbound, intake, bulk, calendar" in done.stdout
 
 
 def test_every_measured_figure_gets_one_machine_readable_line(capsys):

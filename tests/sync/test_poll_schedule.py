@@ -157,3 +157,15 @@ async def test_a_callback_is_read_at_once_ahead_of_the_due_backlog(
         )
     assert pending == 0
     assert await callback_round(sync_app.state.ctx) == 0  # acted on once
+
+
+async def test_the_jobs_split_polling_discovery_and_callbacks(sync_app, lapor_sim_admin):
+    from services.sync.inbound.service import discover_round, poll_round
+
+    case_id, _ = await open_case(sync_app)
+    await settle(sync_app)
+    forwarded = await lapor_sim_admin.forward(title="Parkir liar", content="Di alun-alun.")
+    assert (await poll_round(sync_app.state.ctx))["checked"] == {"unchanged": 1}
+    assert (await discover_round(sync_app.state.ctx))["imported"] == 1
+    imported = [e for e in await events_of(sync_app, "case.received") if e.actor_type == "lapor"]
+    assert [e.data["lapor_complaint_id"] for e in imported] == [forwarded]

@@ -159,3 +159,14 @@ async def test_a_run_whose_process_died_does_not_block_the_next(sync_app):
     assert (await jobs.get_run(db, dead.id)).state == "failed"
     await jobs.execute_run(sync_app.state.ctx, fresh.id)
     assert (await jobs.get_run(db, fresh.id)).state == "done"
+
+
+async def test_the_hourly_job_skips_its_turn_at_start_and_while_one_runs(sync_app):
+    from services.sync.reconcile import jobs
+
+    ctx = sync_app.state.ctx
+    assert (await jobs.scheduled_run(ctx))["skipped"] == "first turn after start"
+    running, _ = await jobs.claim_run(sync_app.state.db, "operator")
+    assert (await jobs.scheduled_run(ctx))["job_id"] == running.id
+    await jobs.execute_run(ctx, running.id)
+    assert "compared" in await jobs.scheduled_run(ctx)

@@ -413,19 +413,29 @@ async def check_due(ctx: WorkerContext) -> dict[str, int]:
     started = utcnow()
     deadline = asyncio.get_running_loop().time() + tuning.poll_round_s
 
-    async def worker() -> None:
-        while asyncio.get_running_loop().time() < deadline:
-            case_ids = await inrepo.claim_due(
-                ctx.db, limit=tuning.poll_claim, lease_s=tuning.poll_lease_s, due_before=started
-            )
-            if not case_ids:
-                return
+    async def claim() -> list[int]:
+        return await inrepo.claim_due(
+            ctx.db, limit=tuning.poll_claim, lease_s=tuning.poll_lease_s, due_before=started
+        )
+
+    async def worker(case_ids: list[int] | None) -> None:
+        if case_ids is None:
+            case_ids = await claim()
+        while case_ids:
             for case_id in case_ids:
                 outcome = await check_case(ctx, case_id)
                 counts[outcome] = counts.get(outcome, 0) + 1
+            if asyncio.get_running_loop().time() >= deadline:
+                return
+            case_ids = await claim()
 
+    first = await claim()  # an idle round costs this one query
+    if not first:
+        return counts
     with use_lane(Lane.POLL):
-        await asyncio.gather(*(worker() for _ in range(max(1, tuning.poll_concurrency))))
+        await asyncio.gather(
+            worker(first), *(worker(None) for _ in range(tuning.poll_concurrency - 1))
+        )
     return counts
 
 
@@ -447,30 +457,30 @@ async def poll_once(ctx: WorkerContext) -> dict[str, Any]:
     return result
 
 
-#: The poll job runs discovery at most this often (a national list call each time).
-DISCOVER_EVERY_S = 60.0
-_NEXT_DISCOVER_KEY = "lapor_next_discover"
-
-
 async def poll_round(ctx: WorkerContext) -> dict[str, Any]:
-    """The ``lapor-poll`` job: discovery (at most every ``DISCOVER_EVERY_S``), then the
-    due cases. Callbacks have a job of their own (``callback_round``)."""
+    """The ``lapor-poll`` job: the due cases (discovery and callbacks have jobs of their
+    own, so neither a long national list nor a callback waits for the other)."""
     if not ctx.settings.lapor_sync_enabled:
         return {}
     async with ctx.db.session() as s:
         if await repo.is_paused(s):
             return {"paused": True}
-    result: dict[str, Any] = {}
-    loop_now = asyncio.get_running_loop().time()
-    if loop_now >= ctx.resources.get(_NEXT_DISCOVER_KEY, 0.0):
-        ctx.resources[_NEXT_DISCOVER_KEY] = loop_now + DISCOVER_EVERY_S
-        with use_lane(Lane.POLL):
-            try:
-                result["discover"] = await discover(ctx)
-            except LaporError as exc:
-                log.warning("lapor_discover_failed", error=str(exc)[:200])
-    result["checked"] = await check_due(ctx)
-    return result
+    return {"checked": await check_due(ctx)}
+
+
+async def discover_round(ctx: WorkerContext) -> dict[str, int]:
+    """The ``lapor-discover`` job: cases forwarded to us and cases changed nationally."""
+    if not ctx.settings.lapor_sync_enabled:
+        return {}
+    async with ctx.db.session() as s:
+        if await repo.is_paused(s):
+            return {"paused": 1}
+    with use_lane(Lane.POLL):
+        try:
+            return await discover(ctx)
+        except LaporError as exc:
+            log.warning("lapor_discover_failed", error=str(exc)[:200])
+            return {"error": 1}
 
 
 async def callback_round(ctx: WorkerContext) -> int:

@@ -162,10 +162,20 @@ async def _quietly(work: Any) -> None:
         await work
 
 
+#: Set once the hourly job has passed its first turn in this process.
+STARTED_KEY = "reconcile_job_started"
+
+
 async def scheduled_run(ctx: WorkerContext) -> dict[str, Any]:
-    """The hourly job: one run in this task, or nothing while another is running."""
+    """The hourly job: one run in this task, or nothing while another is running. Its
+    first turn, at process start, is skipped: a restart (or a deploy of N processes)
+    does not re-read every mirrored case nationally at once; the first run is an hour
+    later (``POST /admin/sync/reconcile`` starts one at any time)."""
     if not ctx.settings.lapor_sync_enabled:
         return {}
+    if not ctx.resources.get(STARTED_KEY):
+        ctx.resources[STARTED_KEY] = True
+        return {"skipped": "first turn after start"}
     run, created = await claim_run(ctx.db, "schedule")
     if not created:
         return {"skipped": "a reconciliation is running", "job_id": run.id}
