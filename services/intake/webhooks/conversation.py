@@ -72,6 +72,11 @@ class Sender:
     def lock_key(self) -> str:
         return f"{self.case_channel}|{self.address}"
 
+    @property
+    def sms(self) -> bool:
+        """Replies to this sender are SMS (one segment where they can)."""
+        return replies.is_sms(self.adapter, self.address)
+
 
 def sender_of(adapter: str, message: InboundMessage) -> Sender:
     """The normalized sender: phones as E.164 (Twilio-WhatsApp keeps its ``whatsapp:``)."""
@@ -116,7 +121,7 @@ async def handle_message(
 
     command = _STATUS_COMMAND.match(text)
     if command:
-        return await _status_query(session, settings, command.group(1))
+        return await _status_query(session, settings, command.group(1), sender.sms)
 
     rating = _RATING.match(text)
     if rating and not message.media:
@@ -150,7 +155,7 @@ async def handle_message(
         ):
             return await _join(session, settings, latest, message, sender)
 
-    return await _new_case(session, settings, message, sender, note)
+    return await _new_case(session, settings, message, sender, note, named)
 
 
 async def _belongs_to(session: AsyncSession, case: Case, sender: Sender) -> bool:
@@ -172,6 +177,7 @@ async def _new_case(
     message: InboundMessage,
     sender: Sender,
     note: str | None,
+    named: str | None = None,
 ) -> Outcome:
     location = message.location
     raw_phone = message.sender if sender.phone else None
@@ -198,11 +204,14 @@ async def _new_case(
         reporter_actor(sender.adapter),
     )
     await _attach_media(session, case.id, None, message, sender.adapter)
-    ack = replies.new_case(settings, case.tracking_id)
+    ack = replies.new_case(settings, case.tracking_id, sms=sender.sms)
+    reply = f"{note} {ack}" if note else ack
+    if note and sender.sms and named:
+        reply = replies.new_case_not_yours(settings, case.tracking_id, named)
     return Outcome(
         "new_case",
         case=case,
-        reply=f"{note} {ack}" if note else ack,
+        reply=reply,
         extra_reply=note,
         events=["case.received"],
     )
@@ -234,7 +243,7 @@ async def _join(
     }
     await emit(session, "case.message_received", actor, case_id=case.id, data=data)
     if case.status != Status.AWAITING_INFO:
-        reply = replies.joined(case.tracking_id)
+        reply = replies.joined(case.tracking_id, sms=sender.sms)
         return Outcome(
             "joined", case=case, reply=reply, extra_reply=reply, events=["case.message_received"]
         )
@@ -243,7 +252,7 @@ async def _join(
     case.status_changed_at = utcnow()
     await session.flush()
     await emit(session, "case.info_provided", actor, case_id=case.id, data=data)
-    reply = replies.info_provided(case.tracking_id)
+    reply = replies.info_provided(case.tracking_id, sms=sender.sms)
     return Outcome(
         "info_provided",
         case=case,
@@ -253,13 +262,15 @@ async def _join(
     )
 
 
-async def _status_query(session: AsyncSession, settings: Settings, typed: str) -> Outcome:
+async def _status_query(
+    session: AsyncSession, settings: Settings, typed: str, sms: bool = False
+) -> Outcome:
     tracking_id = normalize(typed)
     case = await get_by_tracking_id(session, tracking_id) if tracking_id else None
     if case is None:
         reply = replies.unknown_tracking_id(typed.strip()[:20])
     else:
-        reply = replies.status_answer(settings, case.tracking_id, case.status)
+        reply = replies.status_answer(settings, case.tracking_id, case.status, sms=sms)
     # Deliberately not linked to the case: asking for a status is not part of its thread.
     return Outcome("status_query", reply=reply, extra_reply=reply)
 
@@ -274,7 +285,7 @@ async def _rate(session: AsyncSession, case: Case, rating: int, sender: Sender) 
         case_id=case.id,
         data={"rating": rating, "via": sender.adapter, "inline_reply": sender.adapter == "twilio"},
     )
-    reply = replies.rated(case.tracking_id, rating)
+    reply = replies.rated(case.tracking_id, rating, sms=sender.sms)
     return Outcome("rated", case=case, reply=reply, extra_reply=reply, events=["case.rated"])
 
 
