@@ -8,6 +8,7 @@ from services.intake.complaints.endpoints import push_complaint
 from services.intake.complaints.endpoints import router as complaints_router
 from services.intake.complaints.group_commit import close_group_writer
 from services.intake.complaints.tasks import idempotency_purge_job
+from services.intake.media.tasks import media_consumer
 from services.intake.notify.tasks import (
     close_http_client,
     notify_consumer,
@@ -40,7 +41,7 @@ def spec() -> ServiceSpec:
         description="Intake: REST push API, Open311, channels, notifications to reporters",
         routers=[*PUSH_API_ROUTERS, open311_router, *CHANNEL_ROUTERS],
         hot_endpoints=[push_complaint],
-        consumers=[*NOTIFY_CONSUMERS],
+        consumers=[*NOTIFY_CONSUMERS, media_consumer],
         jobs=[*PUSH_AND_NOTIFY_JOBS],
         on_startup=[open_http_client],
         on_shutdown=[close_group_writer, close_http_client],

@@ -20,6 +20,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "sync": ("case.*",),
     # notify: messages to reporters, OPDs and escalation contacts
     "notify": ("case.*", "sla.warning", "sla.breached"),
+    # media: providers' photos and documents fetched once and kept (intake/media)
+    "media": ("media.received",),
 }
 
 

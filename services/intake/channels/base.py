@@ -194,6 +194,13 @@ class MediaRef:
     content_type: str | None = None
     caption: str | None = None
     filename: str | None = None
+    #: The bytes themselves when the delivery carried them (e-mail attachments): stored at
+    #: once, like REST attachments, instead of fetched later.
+    data: bytes | None = None
+
+    def __repr__(self) -> str:
+        size = f"<{len(self.data)} bytes>" if self.data is not None else None
+        return f"MediaRef(kind={self.kind!r}, ref={self.ref!r}, data={size})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ case join that case, not a new one"). A reporter is a case channel (``sms``, ``w
 6. Otherwise: a new case.
 
 A joined message is a ``CaseMessage(kind="reporter")`` plus ``case.message_received``.
-Media are stored as ``Attachment`` rows holding the provider's reference (never fetched
-here). The caller serializes messages per reporter (see ``repository``).
+Media are ``Attachment`` rows holding the provider's reference, fetched later by the
+``media`` worker (``services.intake.media``), never in the request. The caller serializes messages per reporter (see ``repository``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,13 @@ from shared.events import emit
 from shared.lifecycle import TERMINAL, Action, Role, Status, next_status
 from shared.models import Attachment, Case, CaseMessage, utcnow
 from shared.phones import try_normalize_phone
+from shared.storage import AttachmentStore, display_filename, sniff_content_type
 from shared.tracking import find_in_text, normalize
+
+#: The ``media`` consumer's event (``services.intake.media``).
+MEDIA_EVENT = "media.received"
+#: Files a delivery carries itself (e-mail): the REST limit.
+MAX_INLINE_MEDIA_BYTES = 5 * 1024 * 1024
 
 #: A message this soon after the reporter's latest open case joins it (rule 5).
 CONVERSATION_WINDOW = timedelta(minutes=30)
@@ -203,7 +209,7 @@ async def _new_case(
         ),
         reporter_actor(sender.adapter),
     )
-    await _attach_media(session, case.id, None, message, sender.adapter)
+    await _attach_media(session, settings, case.id, None, message, sender.adapter)
     ack = replies.new_case(settings, case.tracking_id, sms=sender.sms)
     reply = f"{note} {ack}" if note else ack
     if note and sender.sms and named:
@@ -231,7 +237,9 @@ async def _join(
     )
     session.add(thread_message)
     await session.flush()
-    attached = await _attach_media(session, case.id, thread_message.id, message, sender.adapter)
+    attached = await _attach_media(
+        session, settings, case.id, thread_message.id, message, sender.adapter
+    )
     located = _locate(case, message)
     data = {
         "message_id": thread_message.id,
@@ -291,25 +299,55 @@ async def _rate(session: AsyncSession, case: Case, rating: int, sender: Sender) 
 
 async def _attach_media(
     session: AsyncSession,
+    settings: Settings,
     case_id: int,
     message_id: int | None,
     message: InboundMessage,
     adapter: str,
 ) -> int:
+    """Attachment rows for the message's media: bytes the delivery carried are stored now
+    (typed by content, size-limited, like REST); provider references are queued for the
+    ``media`` worker (``media.received``), which fetches them once, never in this request."""
+    pending: list[Attachment] = []
+    store = AttachmentStore(settings.data_dir)
     for index, media in enumerate(message.media, start=1):
         ref = media.ref
+        name = display_filename(media.filename or f"{media.kind}-{index}")
+        if media.data is not None:
+            content_type = sniff_content_type(media.data)
+            if content_type is None or len(media.data) > MAX_INLINE_MEDIA_BYTES:
+                continue  # refused like a REST attachment; the text still opens the case
+            stored = await store.put(media.data)
+            session.add(
+                Attachment(
+                    case_id=case_id, message_id=message_id, filename=name,
+                    content_type=content_type, size_bytes=stored.size_bytes,
+                    sha256=stored.sha256, storage_key=stored.storage_key,
+                )
+            )  # fmt: skip
+            continue
         reference = ref if ref.startswith(("https://", "http://")) else f"{adapter}-media:{ref}"
-        session.add(
-            Attachment(
-                case_id=case_id,
-                message_id=message_id,
-                filename=(media.filename or f"{media.kind}-{index}")[:200],
-                content_type=(media.content_type or None) and media.content_type[:100],
-                url=reference,
-            )
+        row = Attachment(
+            case_id=case_id,
+            message_id=message_id,
+            filename=name,
+            content_type=(media.content_type or None) and media.content_type[:100],
+            url=reference,
+            fetch_channel=adapter,
+            fetch_status="pending",
         )
+        session.add(row)
+        pending.append(row)
     if message.media:
         await session.flush()
+    if pending:
+        await emit(
+            session,
+            MEDIA_EVENT,
+            reporter_actor(adapter),
+            case_id=case_id,
+            data={"attachment_ids": [row.id for row in pending], "via": adapter},
+        )
     return len(message.media)
 
 
