@@ -17,9 +17,9 @@ from services.intake.notify.templates import TEMPLATE_FOR_EVENT, MessageContext,
 from shared.auth import SYSTEM
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
-from shared.sms import segments
 from shared.events import emit
 from shared.models import Case, Event, EventDelivery, OutboundMessage, Reporter, utcnow
+from shared.sms import segments
 
 SMS_URL = "https://sms-box.example.test/send"
 GRAPH = "https://graph.example.test/v21.0"

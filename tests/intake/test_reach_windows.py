@@ -16,7 +16,7 @@ from shared import sms
 from shared.auth import SYSTEM
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import emit
-from shared.models import Case, Event, OutboundMessage, utcnow
+from shared.models import Event, OutboundMessage, utcnow
 
 GRAPH = "https://graph.example.test/v21.0"
 SMS_URL = "https://sms-box.example.test/send"
@@ -52,7 +52,9 @@ async def open_case(db, adapter: str, address: str, *, phone=None, days_ago: flo
     return case
 
 
-async def respond(db, case, text: str = "Petugas sudah memperbaiki lampu", *, event="case.responded"):  # noqa: ANN001, ANN201
+async def respond(
+    db, case, text: str = "Petugas sudah memperbaiki lampu", *, event="case.responded"
+):  # noqa: ANN001, ANN201
     async with db.session() as session:
         await emit(session, event, SYSTEM, case_id=case.id, data={"message": text})
 
@@ -70,16 +72,14 @@ async def only_pending_after_ack(db, drain) -> None:  # noqa: ANN001
 
 async def rows(db) -> list[OutboundMessage]:  # noqa: ANN001
     async with db.session() as session:
-        return list((await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))))
+        return list(await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
 
 
 async def refusals(db, case_id: int) -> list[Event]:  # noqa: ANN001
     async with db.session() as session:
         return list(
             await session.scalars(
-                select(Event).where(
-                    Event.case_id == case_id, Event.type == "case.message_refused"
-                )
+                select(Event).where(Event.case_id == case_id, Event.type == "case.message_refused")
             )
         )
 
@@ -145,7 +145,11 @@ async def test_no_template_outside_the_window_falls_back_to_sms_and_is_on_the_ti
     text = json.loads(box.calls.last.request.content)["text"]
     assert text.startswith(f"{case.tracking_id}") and "Petugas sudah memperbaiki" in text
     [refused] = await refusals(db, case.id)
-    assert refused.data == {"channel": "whatsapp", "template": "responded", "fallback": "sms_gateway"}
+    assert refused.data == {
+        "channel": "whatsapp",
+        "template": "responded",
+        "fallback": "sms_gateway",
+    }
     assert "6281234567890" not in (refused.reason or "")
     detail = await client.get(f"/admin/cases/{case.tracking_id}", headers=admin_headers)
     assert "case.message_refused" in [e["type"] for e in detail.json()["timeline"]]

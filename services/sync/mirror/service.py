@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,7 +50,7 @@ from services.sync.mirror.tuning import SyncTuning, tuning_of
 from shared.auth import Actor
 from shared.events import Defer, WorkerContext
 from shared.lifecycle import Role
-from shared.models import Case, Event, Reporter
+from shared.models import Case, Event, Reporter, utcnow
 
 log = structlog.get_logger("simpul.sync.mirror")
 T = TypeVar("T")
@@ -62,6 +63,11 @@ RESYNC_EVENT = "lapor.resync_requested"
 #: The contract names no id for Admin Nasional; ops may give ``lapor_institution_id`` in
 #: the forward's event data. [model]
 DEFAULT_FORWARD_INSTITUTION_ID = 1
+
+#: How long a create waits for the case's provider media to be fetched and stored, so the
+#: national case carries the photos; and how often it looks again meanwhile.
+MEDIA_WAIT = timedelta(minutes=15)
+MEDIA_RECHECK_S = 5.0
 
 #: Lifecycle events that only move the status: the Simpul status they lead to.
 STATUS_EVENTS: dict[str, str] = {
@@ -349,6 +355,10 @@ async def _create(session: Any, ctx: WorkerContext, op: Any, context: repo.SyncC
                 session, op, case.id, found.complaint_id, found.status_code, outcome="found_by_tag"
             )
             return
+    if context.has_pending_media and case.received_at > utcnow() - MEDIA_WAIT:
+        # The reporter's photos are being fetched (services.intake.media): create the
+        # national case with them, but never wait on them longer than MEDIA_WAIT.
+        raise Defer(MEDIA_RECHECK_S, "waiting for the case's media to be fetched")
     doc_ids = (
         (op.response_body or {}).get("attachment_ids")
         if isinstance(op.response_body, dict)
