@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 
 import httpx
+import pytest
 import respx
 from pydantic import SecretStr
 from sqlalchemy import select, update
@@ -17,16 +18,26 @@ from sqlalchemy import select, update
 from services.intake.media import service as media
 from shared.models import Attachment, Case, Event, EventDelivery, utcnow
 from tests.intake.conftest import signed_headers_for, with_channels
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
+    FAST_TUNING,
     by_tag,
+    fast_client,
     settle,
-    sync_app,
     sync_consumer,
+    use_client,
 )
 
 GRAPH = "https://graph.example.test/v21.0"
 CDN = "https://lookaside.example.test/whatsapp_business/attachments/?mid=2754859441498128"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 2000
+
+
+@pytest.fixture
+async def media_app(app, lapor_sim: str):  # noqa: ANN001, ANN201
+    """The embedded app whose mirror talks to the simulator fixture (as ``sync_app``)."""
+    await use_client(app, fast_client(lapor_sim))
+    app.state.ctx.resources["sync_tuning"] = FAST_TUNING
+    return app
 
 
 def whatsapp_photo(message_id: str = "wamid.PHOTO1", media_id: str = "2754859441498128") -> bytes:
@@ -91,9 +102,9 @@ def mock_graph(router, data: bytes = JPEG, sha256: str | None = None) -> tuple: 
 
 
 async def test_whatsapp_photo_is_kept_shown_to_the_opd_and_uploaded_to_lapor(
-    sync_app, lapor_sim_admin, client, make_token
+    media_app, lapor_sim_admin, client, make_token
 ):
-    app = sync_app
+    app = media_app
     configure(app)
     answer = await post_photo(app, whatsapp_photo())
     assert answer.status_code == 200  # intake answered before any fetch
@@ -152,8 +163,8 @@ async def test_whatsapp_photo_is_kept_shown_to_the_opd_and_uploaded_to_lapor(
     assert (await client.get(shown["download_url"], headers=other)).status_code == 404
 
 
-async def test_refused_media_stays_a_reference_with_the_reason_on_the_case(sync_app):
-    app = sync_app
+async def test_refused_media_stays_a_reference_with_the_reason_on_the_case(media_app):
+    app = media_app
     configure(app)
     await post_photo(app, whatsapp_photo())
     with respx.mock() as router:
@@ -167,8 +178,8 @@ async def test_refused_media_stays_a_reference_with_the_reason_on_the_case(sync_
     assert event is not None and "refused type" in event.reason
 
 
-async def test_checksum_and_size_are_checked(sync_app):
-    app = sync_app
+async def test_checksum_and_size_are_checked(media_app):
+    app = media_app
     configure(app)
     await post_photo(app, whatsapp_photo())
     with respx.mock() as router:
@@ -185,8 +196,8 @@ async def test_checksum_and_size_are_checked(sync_app):
     assert "too large" in (await attachments(app))[-1].fetch_error
 
 
-async def test_a_fetch_that_keeps_failing_gives_up_and_says_so(sync_app, monkeypatch):
-    app = sync_app
+async def test_a_fetch_that_keeps_failing_gives_up_and_says_so(media_app, monkeypatch):
+    app = media_app
     configure(app)
     monkeypatch.setattr(media, "MAX_FETCH_ATTEMPTS", 3)
     await post_photo(app, whatsapp_photo())
