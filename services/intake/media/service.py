@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from services.intake.media import fetchers
 from shared.auth import SYSTEM
+from shared.cases.events import CaseEvent
 from shared.config import Settings
 from shared.db import Database
 from shared.events import Defer, emit
@@ -41,8 +42,8 @@ MAX_FETCH_ATTEMPTS = 5
 RETRY_BASE_S = 10.0
 RETRY_CAP_S = 900.0
 MEDIA_EVENT = "media.received"
-STORED_EVENT = "case.attachment_stored"
-FAILED_EVENT = "case.attachment_failed"
+STORED_EVENT = CaseEvent.ATTACHMENT_STORED
+FAILED_EVENT = CaseEvent.ATTACHMENT_FAILED
 PENDING, STORED, FAILED = "pending", "stored", "failed"
 
 

@@ -44,6 +44,7 @@ from services.intake.notify.destinations import (
 from services.intake.notify.templates import MessageContext, render, render_sms
 from shared import sms
 from shared.auth import SYSTEM
+from shared.cases.events import CaseEvent
 from shared.config import Settings
 from shared.db import Database
 from shared.events import emit
@@ -62,7 +63,7 @@ SEND_BATCH = 50
 SEND_CONCURRENCY = 8
 SEND_LEASE_S = 120.0
 #: The timeline event of a refused (or uncarriable) message to the reporter.
-MESSAGE_REFUSED_EVENT = "case.message_refused"
+MESSAGE_REFUSED_EVENT = CaseEvent.MESSAGE_REFUSED
 #: The WhatsApp template key of officers' notices (they never write to us: no window).
 OFFICER_TEMPLATE = "officer"
 

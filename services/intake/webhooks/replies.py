@@ -7,9 +7,9 @@ use the public API's labels, so SMS and the tracking page say the same words.
 
 from __future__ import annotations
 
-from services.intake.complaints.service import STATUS_LABELS
 from services.intake.notify.templates import MessageContext, render, render_sms
 from shared import sms as gsm
+from shared.cases.labels import status_label
 from shared.config import Settings
 
 #: Adapters whose replies are SMS: one GSM-7 segment where they can, tracking ID first.
@@ -62,12 +62,12 @@ def info_provided(tracking_id: str, *, sms: bool = False) -> str:
 
 def status_answer(settings: Settings, tracking_id: str, status: str, *, sms: bool = False) -> str:
     if sms:
-        label = STATUS_LABELS.get(status, status)
+        label = status_label(status)
         return gsm.fit(
             tracking_id, f"Status: {label}. Rincian: {status_url(settings, tracking_id)}"
         )
     return (
-        f"Status laporan {tracking_id}: {STATUS_LABELS.get(status, status)}. "
+        f"Status laporan {tracking_id}: {status_label(status)}. "
         f"Rincian: {status_url(settings, tracking_id)}"
     )
 
