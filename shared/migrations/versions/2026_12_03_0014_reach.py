@@ -1,7 +1,7 @@
 """reaching people: media kept as evidence, template parameters of outbound messages
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-03
 
 - ``attachments`` gains what fetching a provider's media needs: the channel it came from,
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
