@@ -15,7 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_LAPOR_AUTH_KEY = "demo-auth-key"
@@ -35,6 +35,40 @@ PROJECT_ROOT: Path | None = next(
 )
 #: Host names that only this machine reaches.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", None})
+
+DEMO_PEMDA_NAME = "Pemerintah Kabupaten Tabanan (demo)"
+
+
+class WhatsAppTemplate(BaseModel):
+    """An approved WhatsApp message template: its name and language code at Meta."""
+
+    name: str
+    language: str = "id"
+
+
+#: Demo template names (a pemda registers its own at Meta and sets them). Each template's
+#: body takes the parameters ``services.intake.notify.window.template_parameters`` fills.
+DEFAULT_WHATSAPP_TEMPLATES: dict[str, WhatsAppTemplate] = {
+    name: WhatsAppTemplate(name=f"simpul_{name}", language="id")
+    for name in (
+        "verified",
+        "disposed",
+        "info_requested",
+        "responded",
+        "resolved",
+        "archived",
+        "closed",
+        "forwarded_national",
+        "sla_breached",
+    )
+}
+#: HUMAN_AGENT (7 days after the citizen's last message) covers an officer's own words;
+#: status updates have no tag and fall back to SMS or e-mail.
+DEFAULT_FACEBOOK_MESSAGE_TAGS: dict[str, str] = {
+    "info_requested": "HUMAN_AGENT",
+    "responded": "HUMAN_AGENT",
+    "resolved": "HUMAN_AGENT",
+}
 #: What ``deploy/.env.example`` holds where an operator must fill in a value.
 PLACEHOLDER = "CHANGE_ME"
 DEFAULT_PORT = 8000
@@ -150,6 +184,45 @@ class Settings(BaseSettings):
     facebook_verify_token: SecretStr = SecretStr("")
     facebook_page_token: SecretStr = SecretStr("")
     facebook_api_base_url: str = "https://graph.facebook.com/v21.0"
+
+    # -- the pemda, as citizens and officers see it ------------------------------------
+    #: Shown on the citizen pages, in messages and on reports (a pemda's own service).
+    pemda_name: str = DEMO_PEMDA_NAME
+    #: A PNG, JPEG, WebP, GIF or SVG file; empty: the demo logo shipped with Simpul.
+    pemda_logo: str = ""
+
+    # -- e-mail (SMTP out; an inbound-mail webhook in) ---------------------------------
+    smtp_host: str = ""  # empty: e-mail off (messages to e-mail addresses are dead-lettered)
+    smtp_port: int = 587
+    #: ``starttls`` (port 587), ``tls`` (implicit TLS, port 465) or ``none`` (a local relay).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "pengaduan@pemda.example.go.id"
+    smtp_timeout_s: float = 15.0
+    #: Verifies the inbound-mail webhook (Mailgun's signing key); empty: e-mail in is off.
+    email_webhook_signing_key: SecretStr = SecretStr("")
+
+    # -- messages that obey each provider's window ---------------------------------------
+    #: Meta accepts free text only this long after the citizen's last message.
+    whatsapp_free_text_window_h: float = 24.0
+    #: Message type -> approved WhatsApp template ``{"name", "language"}`` (JSON in the env).
+    whatsapp_templates: dict[str, WhatsAppTemplate] = Field(
+        default_factory=lambda: dict(DEFAULT_WHATSAPP_TEMPLATES)
+    )
+    #: Message type -> Messenger message tag allowed outside the 24-hour window (JSON).
+    facebook_message_tags: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_FACEBOOK_MESSAGE_TAGS)
+    )
+
+    # -- officers -------------------------------------------------------------------------
+    #: The console page of a case, linked from officers' messages.
+    console_case_path: str = "/konsol/kasus/{tracking_id}"
+    #: Where Admin Instansi hears of returned cases, warnings and breaches when no personal
+    #: account says otherwise (an e-mail address; empty: the ``log`` channel).
+    admin_instansi_email: str = ""
+    #: Local hour of the daily digest of what falls due in the next 3 working days.
+    digest_hour: int = Field(default=7, ge=0, le=23)
 
     # -- intake --------------------------------------------------------------------
     #: Write concurrent pushed complaints in one transaction (group commit); off: one each.

@@ -8,6 +8,8 @@ from services.intake.complaints.endpoints import push_complaint
 from services.intake.complaints.endpoints import router as complaints_router
 from services.intake.complaints.group_commit import close_group_writer
 from services.intake.complaints.tasks import idempotency_purge_job
+from services.intake.media.tasks import media_consumer
+from services.intake.notify.endpoints import router as outbound_router
 from services.intake.notify.tasks import (
     close_http_client,
     notify_consumer,
@@ -19,7 +21,7 @@ from shared.app import ServiceSpec, build_app
 from shared.config import Settings
 
 # -- REST push API and reporter notifications (complaints/, notify/) ----------------------------
-PUSH_API_ROUTERS = [complaints_router]
+PUSH_API_ROUTERS = [complaints_router, outbound_router]
 NOTIFY_CONSUMERS = [notify_consumer]
 PUSH_AND_NOTIFY_JOBS = [sender_job, idempotency_purge_job]
 # -- end REST push API and notifications --------------------------------------------------------
@@ -40,7 +42,7 @@ def spec() -> ServiceSpec:
         description="Intake: REST push API, Open311, channels, notifications to reporters",
         routers=[*PUSH_API_ROUTERS, open311_router, *CHANNEL_ROUTERS],
         hot_endpoints=[push_complaint],
-        consumers=[*NOTIFY_CONSUMERS],
+        consumers=[*NOTIFY_CONSUMERS, media_consumer],
         jobs=[*PUSH_AND_NOTIFY_JOBS],
         on_startup=[open_http_client],
         on_shutdown=[close_group_writer, close_http_client],

@@ -48,6 +48,11 @@ class CaseEvent(StrEnum):
     RATED = "case.rated"
     NOTE_ADDED = "case.note_added"
     IDENTITY_VIEWED = "case.identity_viewed"
+    #: A message to the reporter that a provider refused or a channel could not carry.
+    MESSAGE_REFUSED = "case.message_refused"
+    #: A provider's media fetched and kept as evidence / given up on (``intake/media``).
+    ATTACHMENT_STORED = "case.attachment_stored"
+    ATTACHMENT_FAILED = "case.attachment_failed"
 
     @property
     def short(self) -> str:
@@ -181,6 +186,24 @@ class IdentityViewedPayload(Payload):
     view: str
 
 
+class MessageRefusedPayload(Payload):
+    """Which channel refused which message, and where it went instead (no address, no text:
+    the provider's reason is the event's ``reason``, scrubbed of the address)."""
+
+    channel: str
+    template: str
+    fallback: str | None = None
+
+
+class AttachmentPayload(Payload):
+    """A provider's media of the case, fetched (``stored``) or given up on (``failed``:
+    the reason is the event's ``reason``)."""
+
+    attachment_id: int
+    content_type: str | None = None
+    channel: str | None = None
+
+
 PAYLOADS: dict[CaseEvent, type[Payload]] = {
     CaseEvent.RECEIVED: ReceivedPayload,
     CaseEvent.VERIFIED: VerifiedPayload,
@@ -199,6 +222,9 @@ PAYLOADS: dict[CaseEvent, type[Payload]] = {
     CaseEvent.RATED: RatedPayload,
     CaseEvent.NOTE_ADDED: NotePayload,
     CaseEvent.IDENTITY_VIEWED: IdentityViewedPayload,
+    CaseEvent.MESSAGE_REFUSED: MessageRefusedPayload,
+    CaseEvent.ATTACHMENT_STORED: AttachmentPayload,
+    CaseEvent.ATTACHMENT_FAILED: AttachmentPayload,
 }
 
 #: Events that only record something in the audit trail (who read an identity, an internal

@@ -74,6 +74,9 @@ EVENT_LABELS: dict[str, str] = {
     CaseEvent.RATED: "Pelapor memberi penilaian",
     CaseEvent.NOTE_ADDED: "Catatan internal",
     CaseEvent.IDENTITY_VIEWED: "Identitas pelapor dibuka",
+    CaseEvent.MESSAGE_REFUSED: "Pesan ke pelapor tidak tersampaikan lewat saluran ini",
+    CaseEvent.ATTACHMENT_STORED: "Lampiran dari pelapor disimpan",
+    CaseEvent.ATTACHMENT_FAILED: "Lampiran dari pelapor gagal diambil",
 }
 
 #: What anyone with the tracking ID sees: the lifecycle's steps, no internal hand-offs.

@@ -22,6 +22,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "sync": (ALL_CASE_EVENTS,),
     # notify: messages to reporters, OPDs and escalation contacts
     "notify": (ALL_CASE_EVENTS, "sla.warning", "sla.breached"),
+    # media: providers' photos and documents fetched once and kept (intake/media)
+    "media": ("media.received",),
 }
 
 __all__ = ["AUDIT_ONLY", "SUBSCRIPTIONS", "consumers_for"]

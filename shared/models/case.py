@@ -139,7 +139,8 @@ class CaseMessage(Base):
 
 
 class Attachment(Base):
-    """A stored file (content-type checked by content) or a URL kept as a reference, never fetched."""
+    """A stored file (content-type checked by content), or a reference: a REST URL (never
+    fetched) or a provider's media (fetched once by a worker, then stored)."""
 
     __tablename__ = "attachments"
 
@@ -153,4 +154,12 @@ class Attachment(Base):
     #: Server-generated storage key (never a client path); None for URL references.
     storage_key: Mapped[str | None] = mapped_column(String(120), default=None)
     url: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Provider media to fetch (``services/intake/media``): the adapter it came through, and
+    #: ``pending`` → ``stored`` | ``failed``; None for files stored at intake or references
+    #: never to be fetched (REST URLs).
+    fetch_channel: Mapped[str | None] = mapped_column(String(24), default=None)
+    fetch_status: Mapped[str | None] = mapped_column(String(12), default=None, index=True)
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Why the fetch failed (too large, refused type, checksum, provider answer), for the case.
+    fetch_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,11 +7,12 @@ status and retries, so one failing destination never marks the others done.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.models.base import Base, BigId, utcnow
+from shared.models.base import Base, BigId, JSONDoc, utcnow
 
 
 class OutboundMessage(Base):
@@ -31,6 +32,9 @@ class OutboundMessage(Base):
     recipient: Mapped[str] = mapped_column(String(200))
     template: Mapped[str] = mapped_column(String(60))
     body: Mapped[str] = mapped_column(Text)
+    #: What a provider template (WhatsApp) or an e-mail needs besides ``body``: template
+    #: parameters, subject, the case link; rendered when the message is queued.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, default=None)
     #: Idempotent creation: the same event never queues the same message twice.
     dedup_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, dead

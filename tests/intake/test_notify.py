@@ -19,6 +19,7 @@ from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.events import emit
 from shared.models import Case, Event, EventDelivery, OutboundMessage, Reporter, utcnow
+from shared.sms import segments
 from tests import factories
 
 SMS_URL = "https://sms-box.example.test/send"
@@ -90,7 +91,8 @@ async def test_api_complaint_is_acknowledged_by_sms(app, client, db, drain, api_
     sent = json.loads(route.calls.last.request.content)
     assert sent["to"] == "+6281234567890"
     assert tracking_id in sent["text"] and f"CEK {tracking_id}" in sent["text"]
-    assert f"/lacak/{tracking_id}" in sent["text"] and "3 hari kerja" in sent["text"]
+    assert sent["text"].startswith(f"{tracking_id}: ") and "3 hari kerja" in sent["text"]
+    assert segments(sent["text"]) == 1  # one GSM-7 SMS, the tracking ID first
     [done] = await messages(db)
     assert done.status == "sent" and done.provider_message_id == "box-1" and done.attempts == 1
 
@@ -252,9 +254,9 @@ async def test_sender_dead_letters_terminal_failures_and_leaves_the_case_alone(
 
 
 async def test_sender_dead_letters_after_max_attempts(app, db, drain, settings, monkeypatch):
-    from services.intake.notify import service
+    from services.intake.notify import sender
 
-    monkeypatch.setattr(service, "MAX_SEND_ATTEMPTS", 2)
+    monkeypatch.setattr(sender, "MAX_SEND_ATTEMPTS", 2)
     enable_whatsapp(settings)
     await open_case(db)
     await drain("notify")

@@ -102,8 +102,9 @@ async def test_follow_up_naming_the_tracking_id_joins_that_case(webhooks, db):
     assert message.body == f"#{case.tracking_id.lower()} foto terlampir"
     assert message.author_name is None  # no identity in the thread
     assert await event_types(db, case.id) == ["case.received", "case.message_received"]
+    # An SMS reply: one GSM-7 segment, the tracking ID first.
     assert await queued_bodies(db, "intake_joined") == [
-        f"Pesan Anda telah ditambahkan ke laporan {case.tracking_id}. Terima kasih."
+        f"{case.tracking_id}: Pesan Anda ditambahkan ke laporan ini. Terima kasih."
     ]
 
     # Outside the conversation window, without naming the case: a new complaint.
@@ -136,8 +137,9 @@ async def test_twilio_reply_says_when_the_named_case_is_not_the_senders(webhooks
         "twilio", twilio_sms("SMother1", f"#{case.tracking_id} saya juga", sender="+6281298765432")
     )
     assert answer.status_code == 200
-    assert f"Nomor {case.tracking_id} tidak terdaftar" in answer.text
-    assert "Laporan Anda diterima dengan nomor" in answer.text
+    assert f"Nomor {case.tracking_id} bukan atas nama Anda" in answer.text
+    new = (await session_cases(db))[-1]
+    assert f"<Message>{new.tracking_id}: " in answer.text  # one SMS, the new ID first
     assert await count(db, Case) == 2
 
 
@@ -162,8 +164,8 @@ async def test_answer_while_awaiting_info_resumes_verification(webhooks, db, dra
         and info.actor_role == "reporter"
         and info.actor_id == "channel:sms_gateway"
     )
-    assert (await queued_bodies(db, "intake_info_provided"))[0].startswith(
-        "Terima kasih, data tambahan"
+    assert (await queued_bodies(db, "intake_info_provided"))[0] == (
+        f"{case.tracking_id}: Terima kasih, data tambahan diterima dan akan diverifikasi."
     )
 
 
@@ -172,7 +174,7 @@ async def test_cek_answers_the_status_without_opening_a_case(webhooks, db):
     case = await only_case(db)
     answer = await webhooks.post("twilio", twilio_sms("SMcek1", f"cek {case.tracking_id}"))
     assert answer.status_code == 200
-    assert f"Status laporan {case.tracking_id}: Diterima, menunggu verifikasi" in answer.text
+    assert f"{case.tracking_id}: Status: Diterima, menunggu verifikasi" in answer.text
     unknown = await webhooks.post("twilio", twilio_sms("SMcek2", "CEK XXXXXXXX"))
     assert "tidak ditemukan" in unknown.text
     assert await count(db, Case) == 1
@@ -184,7 +186,7 @@ async def test_cek_answers_the_status_without_opening_a_case(webhooks, db):
     assert by_gateway.status_code == 200
     assert await count(db, Case) == 1
     (queued,) = await queued_bodies(db, "intake_status_query")
-    assert queued.startswith(f"Status laporan {case.tracking_id}:")
+    assert queued.startswith(f"{case.tracking_id}: Status:")
 
 
 async def test_a_digit_rates_the_senders_resolved_case(webhooks, db):
@@ -218,3 +220,8 @@ async def test_a_burst_from_one_sender_lands_in_one_case(webhooks, db):
     other = await webhooks.post("sms_gateway", sms("o1", "Sampah menumpuk", sender=OTHER_PHONE))
     assert other.status_code == 200
     assert await count(db, Case) == 2
+
+
+async def session_cases(db) -> list[Case]:  # noqa: ANN001
+    async with db.session() as session:
+        return list((await session.scalars(select(Case).order_by(Case.id))).all())

@@ -90,9 +90,9 @@ async def test_accepted_delivery_opens_one_case_once_with_audit_row_and_acknowle
     assert await count(db, Case) == 1 and await count(db, InboundDelivery) == 1
 
     if channel == "twilio":
-        assert f"sudah kami terima (laporan {case.tracking_id})" in again.text
+        assert f"{case.tracking_id}: Pesan ini sudah kami terima." in again.text
         assert response.headers["content-type"].startswith("application/xml")
-        assert f"<Message>Laporan Anda diterima dengan nomor {case.tracking_id}" in response.text
+        assert f"<Message>{case.tracking_id}: Laporan Anda diterima." in response.text
         await drain("notify")
         assert await count(db, OutboundMessage) == 0  # the TwiML already carried it
     else:

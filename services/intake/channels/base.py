@@ -199,6 +199,13 @@ class MediaRef:
     content_type: str | None = None
     caption: str | None = None
     filename: str | None = None
+    #: The bytes themselves when the delivery carried them (e-mail attachments): stored at
+    #: once, like REST attachments, instead of fetched later.
+    data: bytes | None = None
+
+    def __repr__(self) -> str:
+        size = f"<{len(self.data)} bytes>" if self.data is not None else None
+        return f"MediaRef(kind={self.kind!r}, ref={self.ref!r}, data={size})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +316,13 @@ class ChannelAdapter(ABC):
 
         Raises :class:`ChannelSendError`; ``transient`` tells the outbox whether to retry.
         """
-        request = self.build_reply(to, text, settings)
+        return await self.send_request(client, self.build_reply(to, text, settings), settings)
+
+    async def send_request(
+        self, client: httpx.AsyncClient, request: httpx.Request, settings: Settings
+    ) -> str:
+        """Send a request this adapter built (a reply, a template, a tagged message) and
+        return the provider's message id; errors as for :meth:`send_reply`."""
         if "timeout" not in request.extensions and client.timeout == httpx.Timeout(None):
             request.extensions["timeout"] = DEFAULT_SEND_TIMEOUT.as_dict()
         secrets = self._secrets(settings)

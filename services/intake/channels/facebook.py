@@ -101,22 +101,32 @@ class FacebookAdapter(ChannelAdapter):
         )
 
     def build_reply(self, to: str, text: str, settings: Settings) -> httpx.Request:
+        return self.build_tagged(to, text, None, settings)
+
+    def build_tagged(
+        self, to: str, text: str, tag: str | None, settings: Settings
+    ) -> httpx.Request:
+        """A reply (``tag`` None: ``RESPONSE``, inside the 24-hour window) or a message with
+        a message tag (``MESSAGE_TAG``), which Meta accepts later for what the tag covers."""
         token = secret_value(settings.facebook_page_token)
         if not token:
             raise ChannelSendError(
                 "facebook: SIMPUL_FACEBOOK_PAGE_TOKEN is required", transient=False
             )
         # RESPONSE is allowed within 24 h of the citizen's last message; later updates need
-        # a message tag, which Meta rejects with a terminal 4xx we surface as such.
+        # a message tag (services.intake.notify.window decides which, if any).
+        payload: dict[str, Any] = {
+            "recipient": {"id": to},
+            "messaging_type": "MESSAGE_TAG" if tag else "RESPONSE",
+            "message": {"text": text},
+        }
+        if tag:
+            payload["tag"] = tag
         return httpx.Request(
             "POST",
             f"{settings.facebook_api_base_url.rstrip('/')}/me/messages",
             params={"access_token": token},
-            json={
-                "recipient": {"id": to},
-                "messaging_type": "RESPONSE",
-                "message": {"text": text},
-            },
+            json=payload,
         )
 
     def _provider_message_id(self, response: httpx.Response) -> str:

@@ -176,6 +176,28 @@ class WhatsAppAdapter(ChannelAdapter):
         )
 
     def build_reply(self, to: str, text: str, settings: Settings) -> httpx.Request:
+        return self._messages_request(
+            to, {"type": "text", "text": {"body": text, "preview_url": False}}, settings
+        )
+
+    def build_template(
+        self, to: str, name: str, language: str, parameters: list[str], settings: Settings
+    ) -> httpx.Request:
+        """A template message (allowed outside the 24-hour window): ``parameters`` fill
+        the body's ``{{1}}``, ``{{2}}``, ... in order."""
+        template: dict[str, Any] = {"name": name, "language": {"code": language}}
+        if parameters:
+            template["components"] = [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": value} for value in parameters],
+                }
+            ]
+        return self._messages_request(to, {"type": "template", "template": template}, settings)
+
+    def _messages_request(
+        self, to: str, message: dict[str, Any], settings: Settings
+    ) -> httpx.Request:
         token = secret_value(settings.whatsapp_access_token)
         phone_number_id = settings.whatsapp_phone_number_id
         if not (token and phone_number_id):
@@ -188,7 +210,7 @@ class WhatsAppAdapter(ChannelAdapter):
             payload["recipient"] = to  # BSUID sends use "recipient" instead of "to"
         else:
             payload["to"] = to.removeprefix("+")
-        payload.update({"type": "text", "text": {"body": text, "preview_url": False}})
+        payload.update(message)
         return httpx.Request(
             "POST",
             f"{settings.whatsapp_api_base_url.rstrip('/')}/{phone_number_id}/messages",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
-from shared.models import CaseMessage, OutboundMessage, utcnow
+from shared.models import Case, CaseMessage, OutboundMessage, utcnow
 
 
 async def queue_message(
@@ -25,6 +26,7 @@ async def queue_message(
     body: str,
     dedup_key: str,
     not_before: datetime | None = None,
+    params: dict[str, Any] | None = None,
 ) -> bool:
     """Queue one outbound message in the caller's transaction; True if queued, False if a
     message with ``dedup_key`` already exists (``INSERT ... ON CONFLICT DO NOTHING``, so
@@ -42,7 +44,8 @@ async def queue_message(
             recipient=recipient,
             template=template,
             body=body,
-            dedup_key=dedup_key,
+            dedup_key=dedup_key[:200],
+            params=params,
             status="pending",
             attempts=0,
             next_attempt_at=not_before or now,
@@ -132,3 +135,38 @@ async def reply_message(
         .order_by(CaseMessage.created_at.desc(), CaseMessage.id.desc())
         .limit(1)
     )
+
+
+async def last_reporter_message_at(session: AsyncSession, case_id: int) -> datetime | None:
+    """When the reporter last wrote about the case (its receipt, or a later message in its
+    thread): Meta's 24-hour window runs from there."""
+    latest = await session.scalar(
+        select(func.max(CaseMessage.created_at)).where(
+            CaseMessage.case_id == case_id, CaseMessage.kind == "reporter"
+        )
+    )
+    case = await session.get(Case, case_id)
+    received = case.received_at if case is not None and case.channel != "lapor" else None
+    if latest is not None and latest.tzinfo is None:
+        latest = latest.replace(tzinfo=UTC)
+    candidates = [t for t in (latest, received) if t is not None]
+    return max(candidates) if candidates else None
+
+
+async def list_messages(
+    session: AsyncSession, *, status: str | None, limit: int, offset: int
+) -> list[OutboundMessage]:
+    stmt = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit).offset(offset)
+    if status:
+        stmt = stmt.where(OutboundMessage.status == status)
+    return list((await session.scalars(stmt)).all())
+
+
+async def retry_dead(session: AsyncSession, message_id: int) -> bool:
+    """Put a dead message back in the queue (an operator's replay); True if it was dead."""
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == "dead")
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), locked_until=None)
+    )
+    return (result.rowcount or 0) == 1

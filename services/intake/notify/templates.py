@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared import sms
 from shared.cases.deadlines import MISSING_INFO, VERIFICATION
 from shared.cases.events import CaseEvent
 
@@ -40,6 +41,8 @@ class MessageContext:
     text: str | None = None  # the admin's request, the response, the reason
     #: The reporter's tokened rating link (``services.intake.web.rating.rating_url``).
     rating_url: str | None = None
+    #: The pemda's name (``SIMPUL_PEMDA_NAME``): messages sign with it.
+    pemda_name: str | None = None
 
 
 def _quote(text: str | None) -> str:
@@ -48,7 +51,37 @@ def _quote(text: str | None) -> str:
 
 
 def render(template: str, ctx: MessageContext) -> str:
-    """The message body of ``template`` for ``ctx``. Raises KeyError for an unknown template."""
+    """The message body of ``template`` for ``ctx``, signed with the pemda's name.
+    Raises KeyError for an unknown template."""
+    body = _render(template, ctx)
+    return f"{body}\n— {ctx.pemda_name}" if ctx.pemda_name else body
+
+
+#: One-segment SMS wordings (the tracking ID is put first by ``shared.sms.fit``).
+_SMS: dict[str, str] = {
+    "received": "Laporan Anda diterima. Diverifikasi maks. 3 hari kerja. Cek: balas CEK {tid}",
+    "verified": "Laporan Anda telah diverifikasi dan segera diteruskan. Cek: balas CEK {tid}",
+    "disposed": "Laporan Anda diteruskan ke {opd}. Cek: balas CEK {tid}",
+    "info_requested": "Mohon data tambahan: {text} Balas SMS ini dalam 10 hari kerja.",
+    "responded": "Tanggapan: {text}",
+    "resolved": "Tanggapan akhir: {text} Nilai 1-5: balas dengan angka.",
+    "archived": "Laporan diarsipkan. Alasan: {text}",
+    "closed": "Laporan telah ditutup. Terima kasih.",
+    "forwarded_national": "Di luar kewenangan pemda, diteruskan ke Admin Nasional SP4N-LAPOR!.",
+    "sla_breached": "Mohon maaf, penanganan terlambat. Pimpinan sudah diberi tahu.",
+}
+
+
+def render_sms(template: str, ctx: MessageContext) -> str:
+    """The SMS body of ``template``: one GSM-7 segment where it can, tracking ID first,
+    "(N SMS)" after the ID when the quoted text makes it longer (``shared.sms.fit``)."""
+    wording = _SMS[template]
+    text = _quote(ctx.text) or ("tidak disebutkan" if template == "archived" else "-")
+    opd = ctx.opd_name or "perangkat daerah yang berwenang"
+    return sms.fit(ctx.tracking_id, wording.format(tid=ctx.tracking_id, text=text, opd=opd))
+
+
+def _render(template: str, ctx: MessageContext) -> str:
     tid = ctx.tracking_id
     check = f"Cek status: balas CEK {tid} atau buka {ctx.status_url}"
     if template == "received":

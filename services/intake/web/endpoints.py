@@ -42,6 +42,21 @@ async def stylesheet() -> Response:
     return Response(_CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
+@router.get(pages.LOGO_URL)
+async def logo(settings: AppSettings) -> Response:
+    """The pemda's logo: ``SIMPUL_PEMDA_LOGO`` (typed by its bytes, or SVG), else the demo's."""
+    content, media_type = service.logo(settings.pemda_logo, pages.DEMO_LOGO)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Cache-Control": "public, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
+    )
+
+
 async def _form_page(
     request: Request,
     session: DbSession,
@@ -146,8 +161,13 @@ async def tracking_page(request: Request, tracking_id: str, session: DbSession) 
     complaint = await public_view(session, case)
     new = request.query_params.get("baru") == "1"
     rated = request.query_params.get("dinilai") == "1" and case.rating is not None
+    # The OPD's answers (text only, no staff names); never for a rahasia case, whose page
+    # anyone holding the tracking ID can open.
+    answers = [] if case.confidential else await service.public_answers(session, case)
     return pages.render(
-        request, "status.html", {"complaint": complaint, "new": new, "rated": rated}
+        request,
+        "status.html",
+        {"complaint": complaint, "new": new, "rated": rated, "answers": answers},
     )
 
 
@@ -195,12 +215,14 @@ async def rating_form(
     case = await _rateable(request, session, settings, tracking_id, token)
     if isinstance(case, Response):
         return case
-    return _rating_page(request, case, token, {}, None)
+    return _rating_page(
+        request, case, token, {}, None, answers=await service.public_answers(session, case)
+    )
 
 
 def _rating_page(
     request: Request, case: Case, token: str, errors: dict[str, str], comment: str | None,
-    status_code: int = 200,
+    status_code: int = 200, answers: list | None = None,
 ) -> Response:  # fmt: skip
     csrf = request.cookies.get(RATING_CSRF_COOKIE)
     if not csrf or len(csrf) > 100:
@@ -217,6 +239,8 @@ def _rating_page(
             "max_comment": rating.MAX_COMMENT,
             "errors": errors,
             "comment": comment or "",
+            # The link holder is the reporter: the answers show even for a rahasia case.
+            "answers": answers or [],
         },
         status_code=status_code,
     )

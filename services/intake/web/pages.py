@@ -19,6 +19,9 @@ from shared.cases import deadlines
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CSS_URL = "/static/web/simpul.css"
+#: The pemda's logo (``SIMPUL_PEMDA_LOGO``, else the demo logo shipped here).
+LOGO_URL = "/static/web/logo"
+DEMO_LOGO = STATIC_DIR / "logo-demo.svg"
 TEXT_SIZE_COOKIE = "ukuran"
 TEXT_SIZES = ("normal", "besar")
 ONE_YEAR_S = 365 * 24 * 3600
@@ -85,6 +88,8 @@ def render(
         "text_size": size,
         "path": request.url.path,
         "css_url": CSS_URL,
+        "logo_url": LOGO_URL,
+        "pemda_name": request.app.state.settings.pemda_name,
         **(context or {}),
     }
     env = environment.overlay()

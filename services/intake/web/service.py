@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +17,9 @@ from shared.auth import Actor
 from shared.cases.service import KINDS, NewCase, ReporterInput, create_case
 from shared.codes import normalize_code
 from shared.lifecycle import Role
-from shared.models import Case, Category, Kecamatan
+from shared.models import Case, CaseMessage, Category, Kecamatan
 from shared.phones import InvalidPhoneNumber, normalize_phone
+from shared.storage import sniff_content_type
 
 MIN_DESCRIPTION = 15
 MAX_DESCRIPTION = 5000
@@ -134,3 +136,30 @@ async def submit(session: AsyncSession, form: ComplaintForm) -> Case:
         ),
         WEB_ACTOR,
     )
+
+
+def logo(configured: str, demo: Path) -> tuple[bytes, str]:
+    """The logo's bytes and type: the configured file when it is an image (PNG, JPEG, WebP,
+    GIF by its bytes, or an SVG document), else the demo logo."""
+    if configured:
+        try:
+            data = Path(configured).read_bytes()
+        except OSError:
+            data = b""
+        kind = sniff_content_type(data)
+        if kind and kind.startswith("image/"):
+            return data, kind
+        if b"<svg" in data[:2048]:
+            return data, "image/svg+xml"
+    return demo.read_bytes(), "image/svg+xml"
+
+
+async def public_answers(session: AsyncSession, case: Case) -> list[CaseMessage]:
+    """The OPD's answers to the reporter (replies, not internal notes), oldest first. Their
+    text only is shown: the page never names the officer who wrote them."""
+    stmt = (
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id, CaseMessage.kind == "reply")
+        .order_by(CaseMessage.created_at, CaseMessage.id)
+    )
+    return list((await session.scalars(stmt)).all())

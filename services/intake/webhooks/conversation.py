@@ -17,8 +17,8 @@ case join that case, not a new one"). A reporter is a case channel (``sms``, ``w
 6. Otherwise: a new case.
 
 A joined message is a ``CaseMessage(kind="reporter")`` plus ``case.message_received``.
-Media are stored as ``Attachment`` rows holding the provider's reference (never fetched
-here). The caller serializes messages per reporter (see ``repository``).
+Media are ``Attachment`` rows holding the provider's reference, fetched later by the
+``media`` worker (``services.intake.media``), never in the request. The caller serializes messages per reporter (see ``repository``).
 """
 
 from __future__ import annotations
@@ -40,8 +40,13 @@ from shared.events import emit
 from shared.lifecycle import TERMINAL, Action, Role, Status
 from shared.models import Attachment, Case, CaseMessage, utcnow
 from shared.phones import try_normalize_phone
-from shared.storage import display_filename
+from shared.storage import AttachmentStore, display_filename, sniff_content_type
 from shared.tracking import find_in_text, normalize
+
+#: The ``media`` consumer's event (``services.intake.media``).
+MEDIA_EVENT = "media.received"
+#: Files a delivery carries itself (e-mail): the REST limit.
+MAX_INLINE_MEDIA_BYTES = 5 * 1024 * 1024
 
 #: A message this soon after the reporter's latest open case joins it (rule 5).
 CONVERSATION_WINDOW = timedelta(minutes=30)
@@ -74,6 +79,11 @@ class Sender:
     @property
     def lock_key(self) -> str:
         return f"{self.case_channel}|{self.address}"
+
+    @property
+    def sms(self) -> bool:
+        """Replies to this sender are SMS (one segment where they can)."""
+        return replies.is_sms(self.adapter, self.address)
 
 
 def sender_of(adapter: str, message: InboundMessage) -> Sender:
@@ -119,7 +129,7 @@ async def handle_message(
 
     command = _STATUS_COMMAND.match(text)
     if command:
-        return await _status_query(session, settings, command.group(1))
+        return await _status_query(session, settings, command.group(1), sender.sms)
 
     rating = _RATING.match(text)
     if rating and not message.media:
@@ -153,7 +163,7 @@ async def handle_message(
         ):
             return await _join(session, settings, latest, message, sender)
 
-    return await _new_case(session, settings, message, sender, note)
+    return await _new_case(session, settings, message, sender, note, named)
 
 
 async def _belongs_to(session: AsyncSession, case: Case, sender: Sender) -> bool:
@@ -175,6 +185,7 @@ async def _new_case(
     message: InboundMessage,
     sender: Sender,
     note: str | None,
+    named: str | None = None,
 ) -> Outcome:
     location = message.location
     raw_phone = message.sender if sender.phone else None
@@ -200,12 +211,15 @@ async def _new_case(
         ),
         reporter_actor(sender.adapter),
     )
-    await _attach_media(session, case.id, None, message, sender.adapter)
-    ack = replies.new_case(settings, case.tracking_id)
+    await _attach_media(session, settings, case.id, None, message, sender.adapter)
+    ack = replies.new_case(settings, case.tracking_id, sms=sender.sms)
+    reply = f"{note} {ack}" if note else ack
+    if note and sender.sms and named:
+        reply = replies.new_case_not_yours(settings, case.tracking_id, named)
     return Outcome(
         "new_case",
         case=case,
-        reply=f"{note} {ack}" if note else ack,
+        reply=reply,
         extra_reply=note,
         events=[CaseEvent.RECEIVED],
     )
@@ -225,7 +239,9 @@ async def _join(
     )
     session.add(thread_message)
     await session.flush()
-    attached = await _attach_media(session, case.id, thread_message.id, message, sender.adapter)
+    attached = await _attach_media(
+        session, settings, case.id, thread_message.id, message, sender.adapter
+    )
     located = _locate(case, message)
     payload = ReporterMessagePayload(
         message_id=thread_message.id,
@@ -238,7 +254,7 @@ async def _join(
     data = payload.model_dump()
     await emit(session, CaseEvent.MESSAGE_RECEIVED, actor, case_id=case.id, data=data)
     if case.status != Status.AWAITING_INFO:
-        reply = replies.joined(case.tracking_id)
+        reply = replies.joined(case.tracking_id, sms=sender.sms)
         return Outcome(
             "joined",
             case=case,
@@ -248,7 +264,7 @@ async def _join(
         )
 
     await apply(session, case, Action.PROVIDE_INFO, actor, payload=payload)
-    reply = replies.info_provided(case.tracking_id)
+    reply = replies.info_provided(case.tracking_id, sms=sender.sms)
     return Outcome(
         "info_provided",
         case=case,
@@ -258,13 +274,15 @@ async def _join(
     )
 
 
-async def _status_query(session: AsyncSession, settings: Settings, typed: str) -> Outcome:
+async def _status_query(
+    session: AsyncSession, settings: Settings, typed: str, sms: bool = False
+) -> Outcome:
     tracking_id = normalize(typed)
     case = await get_by_tracking_id(session, tracking_id) if tracking_id else None
     if case is None:
         reply = replies.unknown_tracking_id(typed.strip()[:20])
     else:
-        reply = replies.status_answer(settings, case.tracking_id, case.status)
+        reply = replies.status_answer(settings, case.tracking_id, case.status, sms=sms)
     # Deliberately not linked to the case: asking for a status is not part of its thread.
     return Outcome("status_query", reply=reply, extra_reply=reply)
 
@@ -280,34 +298,62 @@ async def _rate(session: AsyncSession, case: Case, rating: int, sender: Sender) 
         case_id=case.id,
         data={"rating": rating, "via": sender.adapter, "inline_reply": sender.adapter == "twilio"},
     )
-    reply = replies.rated(case.tracking_id, rating)
+    reply = replies.rated(case.tracking_id, rating, sms=sender.sms)
     return Outcome("rated", case=case, reply=reply, extra_reply=reply, events=[CaseEvent.RATED])
 
 
 async def _attach_media(
     session: AsyncSession,
+    settings: Settings,
     case_id: int,
     message_id: int | None,
     message: InboundMessage,
     adapter: str,
 ) -> int:
+    """Attachment rows for the message's media: bytes the delivery carried are stored now
+    (typed by content, size-limited, like REST); provider references are queued for the
+    ``media`` worker (``media.received``), which fetches them once, never in this request."""
+    pending: list[Attachment] = []
+    store = AttachmentStore(settings.data_dir)
     for index, media in enumerate(message.media, start=1):
         ref = media.ref
+        # A provider's name is the sender's text: the one sanitiser, as every path.
+        name = display_filename(media.filename or f"{media.kind}-{index}", media.content_type)
+        if media.data is not None:
+            content_type = sniff_content_type(media.data)
+            if content_type is None or len(media.data) > MAX_INLINE_MEDIA_BYTES:
+                continue  # refused like a REST attachment; the text still opens the case
+            stored = await store.put(media.data)
+            session.add(
+                Attachment(
+                    case_id=case_id, message_id=message_id, filename=name,
+                    content_type=content_type, size_bytes=stored.size_bytes,
+                    sha256=stored.sha256, storage_key=stored.storage_key,
+                )
+            )  # fmt: skip
+            continue
         reference = ref if ref.startswith(("https://", "http://")) else f"{adapter}-media:{ref}"
-        session.add(
-            Attachment(
-                case_id=case_id,
-                message_id=message_id,
-                # A provider's name is the sender's text: the one sanitiser, as every path.
-                filename=display_filename(
-                    media.filename or f"{media.kind}-{index}", media.content_type
-                ),
-                content_type=(media.content_type or None) and media.content_type[:100],
-                url=reference,
-            )
+        row = Attachment(
+            case_id=case_id,
+            message_id=message_id,
+            filename=name,
+            content_type=(media.content_type or None) and media.content_type[:100],
+            url=reference,
+            fetch_channel=adapter,
+            fetch_status="pending",
         )
+        session.add(row)
+        pending.append(row)
     if message.media:
         await session.flush()
+    if pending:
+        await emit(
+            session,
+            MEDIA_EVENT,
+            reporter_actor(adapter),
+            case_id=case_id,
+            data={"attachment_ids": [row.id for row in pending], "via": adapter},
+        )
     return len(message.media)
 
 

@@ -7,17 +7,35 @@ use the public API's labels, so SMS and the tracking page say the same words.
 
 from __future__ import annotations
 
-from services.intake.notify.templates import MessageContext, render
+from services.intake.notify.templates import MessageContext, render, render_sms
+from shared import sms as gsm
 from shared.cases.labels import status_label
 from shared.config import Settings
+
+#: Adapters whose replies are SMS: one GSM-7 segment where they can, tracking ID first.
+SMS_ADAPTERS = frozenset({"twilio", "sms_gateway"})
+
+
+def is_sms(adapter: str, address: str) -> bool:
+    return adapter in SMS_ADAPTERS and not address.startswith("whatsapp:")
 
 
 def status_url(settings: Settings, tracking_id: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/lacak/{tracking_id}"
 
 
-def new_case(settings: Settings, tracking_id: str) -> str:
-    return render("received", MessageContext(tracking_id, status_url(settings, tracking_id)))
+def new_case(settings: Settings, tracking_id: str, *, sms: bool = False) -> str:
+    ctx = MessageContext(tracking_id, status_url(settings, tracking_id))
+    return render_sms("received", ctx) if sms else render("received", ctx)
+
+
+def new_case_not_yours(settings: Settings, tracking_id: str, named_id: str) -> str:
+    """The SMS reply when the named case is not the sender's: one message, new ID first."""
+    return gsm.fit(
+        tracking_id,
+        f"Nomor {named_id} bukan atas nama Anda; pesan dicatat sebagai laporan baru. "
+        f"Cek: balas CEK {tracking_id}",
+    )
 
 
 def not_your_case(named_id: str) -> str:
@@ -27,18 +45,27 @@ def not_your_case(named_id: str) -> str:
     )
 
 
-def joined(tracking_id: str) -> str:
+def joined(tracking_id: str, *, sms: bool = False) -> str:
+    if sms:
+        return gsm.fit(tracking_id, "Pesan Anda ditambahkan ke laporan ini. Terima kasih.")
     return f"Pesan Anda telah ditambahkan ke laporan {tracking_id}. Terima kasih."
 
 
-def info_provided(tracking_id: str) -> str:
+def info_provided(tracking_id: str, *, sms: bool = False) -> str:
+    if sms:
+        return gsm.fit(tracking_id, "Terima kasih, data tambahan diterima dan akan diverifikasi.")
     return (
         f"Terima kasih, data tambahan untuk laporan {tracking_id} sudah kami terima dan "
         "akan diverifikasi kembali."
     )
 
 
-def status_answer(settings: Settings, tracking_id: str, status: str) -> str:
+def status_answer(settings: Settings, tracking_id: str, status: str, *, sms: bool = False) -> str:
+    if sms:
+        label = status_label(status)
+        return gsm.fit(
+            tracking_id, f"Status: {label}. Rincian: {status_url(settings, tracking_id)}"
+        )
     return (
         f"Status laporan {tracking_id}: {status_label(status)}. "
         f"Rincian: {status_url(settings, tracking_id)}"
@@ -49,11 +76,15 @@ def unknown_tracking_id(text: str) -> str:
     return f"Nomor laporan {text} tidak ditemukan. Periksa kembali nomornya (8 huruf/angka)."
 
 
-def rated(tracking_id: str, rating: int) -> str:
+def rated(tracking_id: str, rating: int, *, sms: bool = False) -> str:
+    if sms:
+        return gsm.fit(tracking_id, f"Terima kasih atas penilaian Anda ({rating}/5).")
     return f"Terima kasih atas penilaian Anda ({rating}/5) untuk laporan {tracking_id}."
 
 
-def duplicate(tracking_id: str | None) -> str | None:
+def duplicate(tracking_id: str | None, *, sms: bool = False) -> str | None:
     if tracking_id is None:
         return None
+    if sms:
+        return gsm.fit(tracking_id, "Pesan ini sudah kami terima.")
     return f"Pesan ini sudah kami terima (laporan {tracking_id})."

@@ -113,7 +113,7 @@ async def _accept_message(
             session, adapter_name, message.provider_message_id[:200]
         )
         log.info("webhook_redelivery", channel=adapter_name, tracking_id=tracking_id)
-        return "duplicate", replies.duplicate(tracking_id)
+        return "duplicate", replies.duplicate(tracking_id, sms=sender.sms)
 
     outcome = await conversation.handle_message(session, settings, message, sender)
     delivery.outcome = outcome.kind

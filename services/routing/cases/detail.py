@@ -146,6 +146,13 @@ async def case_detail(session: AsyncSession, case: Case, actor: Actor) -> dict[s
                 "content_type": a.content_type,
                 "size_bytes": a.size_bytes,
                 "url": a.url,
+                # Provider media: pending until the media worker fetched it; failed with
+                # the reason (kept as a reference); stored files can be downloaded.
+                "fetch_status": a.fetch_status,
+                "fetch_error": a.fetch_error if a.fetch_status == "failed" else None,
+                "download_url": (
+                    f"/admin/cases/{case.tracking_id}/attachments/{a.id}" if a.storage_key else None
+                ),
                 "created_at": _iso(a.created_at),
             }
             for a in await repository.attachments_of(session, case)

@@ -8,8 +8,10 @@ docs show each body.
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
 
 from services.routing.cases import detail, intake, repository, service
 from services.routing.cases.schemas import AdminCaseIn
@@ -18,7 +20,8 @@ from shared.cases.access import case_summary, get_readable_case
 from shared.codes import OptionalCode
 from shared.config import Settings
 from shared.deps import AppSettings, DbSession
-from shared.errors import Unprocessable
+from shared.errors import NotFound, Unprocessable
+from shared.storage import AttachmentStore
 
 router = APIRouter(prefix="/admin/cases", tags=["cases"])
 
@@ -105,6 +108,39 @@ async def enter_case(
 async def get_case(tracking_id: str, actor: CurrentActor, session: DbSession) -> dict[str, Any]:
     case = await get_readable_case(session, actor, tracking_id)
     return await detail.case_detail(session, case, actor)
+
+
+@router.get(
+    "/{tracking_id}/attachments/{attachment_id}",
+    summary="A stored attachment of a case the caller may read (downloaded, never rendered)",
+    response_class=Response,
+)
+async def get_attachment(
+    tracking_id: str,
+    attachment_id: int,
+    actor: CurrentActor,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    case = await get_readable_case(session, actor, tracking_id)
+    attachment = await repository.stored_attachment(session, case, attachment_id)
+    if attachment is None or attachment.storage_key is None:
+        raise NotFound("attachment not found", code="attachment_not_found")
+    path = AttachmentStore(settings.data_dir).path_for(attachment.storage_key)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise NotFound("attachment file is missing", code="attachment_missing") from exc
+    return Response(
+        content,
+        media_type=attachment.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.get("/{tracking_id}/audit", summary="Every event of the case: who, when, what, why")

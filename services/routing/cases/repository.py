@@ -150,3 +150,12 @@ async def apip_opd(session: AsyncSession) -> Opd | None:
         .order_by(Opd.code)
         .limit(1)
     )
+
+
+async def stored_attachment(
+    session: AsyncSession, case: Case, attachment_id: int
+) -> Attachment | None:
+    """One attachment of ``case`` (a readable case: the caller's access was checked)."""
+    return await session.scalar(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
+    )

@@ -341,6 +341,8 @@ class SyncContext:
     create_attempted: bool
     #: Has the case stored files to upload before its create?
     has_stored_attachments: bool
+    #: Is a provider's media of the case still being fetched (``services.intake.media``)?
+    has_pending_media: bool = False
 
 
 async def sync_context(session: AsyncSession, case_id: int) -> SyncContext:
@@ -349,7 +351,7 @@ async def sync_context(session: AsyncSession, case_id: int) -> SyncContext:
     row = (await session.execute(_sync_context_query(), {"case_id": case_id})).first()
     if row is None:
         raise LookupError(f"case {case_id} does not exist")
-    case, reporter, mirror, paused_value, attempted, has_files = row
+    case, reporter, mirror, paused_value, attempted, has_files, pending_media = row
     return SyncContext(
         case=case,
         reporter=reporter,
@@ -357,6 +359,7 @@ async def sync_context(session: AsyncSession, case_id: int) -> SyncContext:
         paused=bool(paused_value and paused_value.get("paused")),
         create_attempted=bool(attempted),
         has_stored_attachments=bool(has_files),
+        has_pending_media=bool(pending_media),
     )
 
 
@@ -373,6 +376,9 @@ def _sync_context_query() -> Any:
     has_stored_attachments = exists().where(
         Attachment.case_id == Case.id, Attachment.storage_key.is_not(None)
     )
+    has_pending_media = exists().where(
+        Attachment.case_id == Case.id, Attachment.fetch_status == "pending"
+    )
     return (
         select(
             Case,
@@ -381,6 +387,7 @@ def _sync_context_query() -> Any:
             paused.label("paused"),
             create_attempted.label("create_attempted"),
             has_stored_attachments.label("has_stored_attachments"),
+            has_pending_media.label("has_pending_media"),
         )
         .outerjoin(Reporter, Reporter.case_id == Case.id)
         .outerjoin(LaporMirror, LaporMirror.case_id == Case.id)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,7 +59,7 @@ from shared.cases.events import CaseEvent, ResponsePayload, payload_of
 from shared.cases.labels import LAPOR_STATUS_TEXTS as STATUS_TEXTS
 from shared.events import Defer, WorkerContext, emit
 from shared.lifecycle import RESPOND_TARGETS, TRANSITIONS, Action, Role, Status
-from shared.models import Case, Event, Reporter
+from shared.models import Case, Event, Reporter, utcnow
 from shared.redaction import identity_terms
 
 log = structlog.get_logger("simpul.sync.mirror")
@@ -72,6 +73,11 @@ RESYNC_EVENT = "lapor.resync_requested"
 UNCONFIRMED_EVENT = "lapor.create_unconfirmed"
 #: Mirror states in which the consumer waits for an operator instead of sending.
 WAITING_STATES = ("held", "to_confirm")
+
+#: How long a create waits for the case's provider media to be fetched and stored, so the
+#: national case carries the photos; and how often it looks again meanwhile.
+MEDIA_WAIT = timedelta(minutes=15)
+MEDIA_RECHECK_S = 5.0
 
 #: Lifecycle events that only move the status: the Simpul status they lead to — the
 #: lifecycle table's targets, less the response and the forward (their own operations).
@@ -349,6 +355,10 @@ async def _create(session: Any, ctx: WorkerContext, op: Any, context: repo.SyncC
                 session, op, case.id, found.complaint_id, found.status_code, outcome="found_by_tag"
             )
             return
+    if context.has_pending_media and case.received_at > utcnow() - MEDIA_WAIT:
+        # The reporter's photos are being fetched (services.intake.media): create the
+        # national case with them, but never wait on them longer than MEDIA_WAIT.
+        raise Defer(MEDIA_RECHECK_S, "waiting for the case's media to be fetched")
     doc_ids = (
         (op.response_body or {}).get("attachment_ids")
         if isinstance(op.response_body, dict)

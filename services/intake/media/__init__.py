@@ -1,0 +1,1 @@
+"""Media kept as evidence: providers' photos and documents fetched once, stored, shown."""
