@@ -23,7 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, BigId, utcnow
 
-
 #: What the full-text search reads: title and description. Spelled exactly as in the index
 #: of migration 0016, so PostgreSQL's planner matches the expression and uses the index.
 TEXT_SEARCH_DOCUMENT = "coalesce(title, '') || ' ' || description"
