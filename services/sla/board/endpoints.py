@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from shared.auth import Actor, hash_secret
+from shared.cases.labels import status_label
 from shared.deps import AppDatabase, DbSession
 from shared.errors import Forbidden
 from shared.events.consumer import backlog
@@ -35,16 +36,6 @@ COOKIE = "simpul_board"
 COOKIE_MAX_AGE_S = 8 * 3600  # one working day
 BOARD_ROLES = frozenset({Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR, Role.OPD})
 DUE_SOON = dt.timedelta(days=3)
-STATUS_LABELS = {
-    "received": "Diterima (menunggu verifikasi)",
-    "awaiting_info": "Menunggu data pelapor",
-    "verified": "Terverifikasi",
-    "disposed": "Didisposisi ke OPD",
-    "in_progress": "Sedang ditindaklanjuti",
-    "returned": "Dikembalikan OPD",
-    "referred_apip": "Di APIP",
-    "resolved": "Selesai (menunggu penutupan)",
-}
 
 
 def _same_origin(request: Request) -> None:
@@ -86,8 +77,7 @@ async def board(request: Request, session: DbSession, db: AppDatabase) -> Respon
         actor=actor,
         now=now,
         statuses=[
-            (STATUS_LABELS.get(s, s), n)
-            for s, n in await repository.open_cases_by_status(session, actor)
+            (status_label(s), n) for s, n in await repository.open_cases_by_status(session, actor)
         ],
         clocks=await repository.clocks_by_kind(session, actor),
         opds=await repository.opds_at_risk(session, actor, now, now + DUE_SOON),
