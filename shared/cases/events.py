@@ -131,6 +131,8 @@ class ResponsePayload(Payload):
     message_id: int | None = None
     final: bool = False
     status: str | None = None
+    #: How many files the response carries (``attachments`` rows of its message).
+    attachments: int = 0
     opd: str | None = None
     opd_name: str | None = None
 

@@ -9,8 +9,9 @@ docs show each body.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.responses import FileResponse
 
-from services.routing.cases import detail, freshness, intake, repository, service
+from services.routing.cases import attachments, detail, freshness, intake, repository, service
 from services.routing.cases.filters import case_filters
 from services.routing.cases.schemas import AdminCaseIn
 from services.routing.cases.search import MAX_QUERY_CHARS
@@ -101,6 +102,29 @@ async def get_case(
     case = await get_readable_case(session, actor, tracking_id)
     calendar = await current_calendar(session, request.app.state.ctx)
     return await detail.case_detail(session, case, actor, calendar)
+
+
+@router.get(
+    "/{tracking_id}/attachments/{attachment_id}",
+    summary="One attachment's file, with its checked type (never run: nosniff, sandbox)",
+    response_class=FileResponse,
+)
+async def get_attachment(
+    tracking_id: str,
+    attachment_id: int,
+    actor: CurrentActor,
+    session: DbSession,
+    settings: AppSettings,
+) -> FileResponse:
+    case = await get_readable_case(session, actor, tracking_id)
+    row, path = await attachments.stored_file(session, case, attachment_id, settings)
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        filename=row.filename,
+        content_disposition_type="inline",
+        headers=attachments.SERVE_HEADERS,
+    )
 
 
 @router.get("/{tracking_id}/audit", summary="Every event of the case: who, when, what, why")
