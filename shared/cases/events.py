@@ -48,6 +48,7 @@ class CaseEvent(StrEnum):
     RATED = "case.rated"
     NOTE_ADDED = "case.note_added"
     IDENTITY_VIEWED = "case.identity_viewed"
+    ASSIGNED = "case.assigned"
 
     @property
     def short(self) -> str:
@@ -180,6 +181,16 @@ class IdentityViewedPayload(Payload):
     view: str
 
 
+class AssignedPayload(Payload):
+    """Put on a colleague's desk inside the owning OPD (or taken off it: ``assignee_id`` None)."""
+
+    opd: str | None = None
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    previous_id: str | None = None
+    previous_name: str | None = None
+
+
 PAYLOADS: dict[CaseEvent, type[Payload]] = {
     CaseEvent.RECEIVED: ReceivedPayload,
     CaseEvent.VERIFIED: VerifiedPayload,
@@ -198,11 +209,14 @@ PAYLOADS: dict[CaseEvent, type[Payload]] = {
     CaseEvent.RATED: RatedPayload,
     CaseEvent.NOTE_ADDED: NotePayload,
     CaseEvent.IDENTITY_VIEWED: IdentityViewedPayload,
+    CaseEvent.ASSIGNED: AssignedPayload,
 }
 
 #: Events that only record something in the audit trail (who read an identity, an internal
 #: note): no consumer acts on them, so they queue no deliveries.
-AUDIT_ONLY: frozenset[CaseEvent] = frozenset({CaseEvent.IDENTITY_VIEWED, CaseEvent.NOTE_ADDED})
+AUDIT_ONLY: frozenset[CaseEvent] = frozenset(
+    {CaseEvent.IDENTITY_VIEWED, CaseEvent.NOTE_ADDED, CaseEvent.ASSIGNED}
+)
 
 
 class InvalidEventData(ValueError):
