@@ -10,6 +10,17 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Indexes only one backend has, made by a migration and not declared on the models:
+#: PostgreSQL's full-text GIN index (SQLite has no ``to_tsvector``; autogenerate cannot
+#: compare expression indexes). Autogenerate leaves them out of its comparison.
+BACKEND_ONLY_INDEXES = frozenset({"ix_cases_text_search"})
+
+
+def compared(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's ``include_object``: everything but :data:`BACKEND_ONLY_INDEXES`."""
+    return not (type_ == "index" and name in BACKEND_ONLY_INDEXES)
 
 
 def alembic_config(database_url: str) -> Config:

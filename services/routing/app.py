@@ -6,8 +6,10 @@ from fastapi import FastAPI
 
 from services.routing.cases.endpoints import router as cases_router
 from services.routing.reference.endpoints import router as reference_router
+from services.routing.replies.endpoints import router as replies_router
 from services.routing.rules.endpoints import router as rules_router
 from services.routing.rules.tasks import routing_consumer
+from services.routing.worklists.endpoints import router as worklists_router
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
 
@@ -20,7 +22,7 @@ def spec() -> ServiceSpec:
             "the workflow: OPD registry, categories, routing rules, verification, disposition, "
             "OPD actions"
         ),
-        routers=[cases_router, reference_router, rules_router],
+        routers=[cases_router, reference_router, rules_router, worklists_router, replies_router],
         consumers=[routing_consumer],
     )
 

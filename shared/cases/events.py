@@ -53,6 +53,7 @@ class CaseEvent(StrEnum):
     #: A provider's media fetched and kept as evidence / given up on (``intake/media``).
     ATTACHMENT_STORED = "case.attachment_stored"
     ATTACHMENT_FAILED = "case.attachment_failed"
+    ASSIGNED = "case.assigned"
 
     @property
     def short(self) -> str:
@@ -136,6 +137,8 @@ class ResponsePayload(Payload):
     message_id: int | None = None
     final: bool = False
     status: str | None = None
+    #: How many files the response carries (``attachments`` rows of its message).
+    attachments: int = 0
     opd: str | None = None
     opd_name: str | None = None
 
@@ -204,6 +207,16 @@ class AttachmentPayload(Payload):
     channel: str | None = None
 
 
+class AssignedPayload(Payload):
+    """Put on a colleague's desk inside the owning OPD (or taken off it: ``assignee_id`` None)."""
+
+    opd: str | None = None
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    previous_id: str | None = None
+    previous_name: str | None = None
+
+
 PAYLOADS: dict[CaseEvent, type[Payload]] = {
     CaseEvent.RECEIVED: ReceivedPayload,
     CaseEvent.VERIFIED: VerifiedPayload,
@@ -225,11 +238,14 @@ PAYLOADS: dict[CaseEvent, type[Payload]] = {
     CaseEvent.MESSAGE_REFUSED: MessageRefusedPayload,
     CaseEvent.ATTACHMENT_STORED: AttachmentPayload,
     CaseEvent.ATTACHMENT_FAILED: AttachmentPayload,
+    CaseEvent.ASSIGNED: AssignedPayload,
 }
 
 #: Events that only record something in the audit trail (who read an identity, an internal
 #: note): no consumer acts on them, so they queue no deliveries.
-AUDIT_ONLY: frozenset[CaseEvent] = frozenset({CaseEvent.IDENTITY_VIEWED, CaseEvent.NOTE_ADDED})
+AUDIT_ONLY: frozenset[CaseEvent] = frozenset(
+    {CaseEvent.IDENTITY_VIEWED, CaseEvent.NOTE_ADDED, CaseEvent.ASSIGNED}
+)
 
 
 class InvalidEventData(ValueError):

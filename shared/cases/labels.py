@@ -77,6 +77,49 @@ EVENT_LABELS: dict[str, str] = {
     CaseEvent.MESSAGE_REFUSED: "Pesan ke pelapor tidak tersampaikan lewat saluran ini",
     CaseEvent.ATTACHMENT_STORED: "Lampiran dari pelapor disimpan",
     CaseEvent.ATTACHMENT_FAILED: "Lampiran dari pelapor gagal diambil",
+    CaseEvent.ASSIGNED: "Didistribusikan ke petugas",
+}
+
+#: The three kinds of report (DESIGN.md glossary).
+KIND_LABELS: dict[str, str] = {
+    "pengaduan": "Pengaduan",
+    "aspirasi": "Aspirasi / saran",
+    "permintaan_informasi": "Permintaan informasi",
+}
+#: Where a case came from.
+CHANNEL_LABELS: dict[str, str] = {
+    "api": "Aplikasi daerah",
+    "open311": "Open311",
+    "web": "Formulir web",
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "facebook": "Facebook",
+    "letter": "Surat",
+    "visit": "Datang langsung",
+    "phone": "Telepon",
+    "call_center": "Pusat panggilan",
+    "lapor": "SP4N-LAPOR!",
+}
+#: The resolution classes of Permen 62/2018 (``shared.cases.deadlines``).
+SLA_CLASS_LABELS: dict[str, str] = {
+    "informasi": "Informasi / pengaduan normatif (5 hari kerja)",
+    "non_lapangan": "Tanpa pemeriksaan lapangan (14 hari kerja)",
+    "lapangan": "Dengan pengawasan dan pemeriksaan lapangan (60 hari kerja)",
+}
+#: What each action an officer can take is called (the console's buttons and headings).
+ACTION_LABELS: dict[str, str] = {
+    "verify": "Verifikasi",
+    "request-info": "Minta kelengkapan data",
+    "dispose": "Disposisi ke OPD",
+    "return": "Kembalikan ke Admin Instansi",
+    "respond": "Beri tanggapan",
+    "reopen": "Buka kembali",
+    "archive": "Arsipkan",
+    "forward-national": "Teruskan ke Admin Nasional",
+    "refer-apip": "Teruskan ke APIP (Inspektorat)",
+    "note": "Tambah catatan internal",
+    "assign": "Distribusikan ke petugas",
 }
 
 #: What anyone with the tracking ID sees: the lifecycle's steps, no internal hand-offs.

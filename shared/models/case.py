@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, BigId, utcnow
 
+#: What the full-text search reads: title and description. Spelled exactly as in the index
+#: of migration 0016, so PostgreSQL's planner matches the expression and uses the index.
+TEXT_SEARCH_DOCUMENT = "coalesce(title, '') || ' ' || description"
+
 
 class Case(Base):
     __tablename__ = "cases"
@@ -33,6 +37,11 @@ class Case(Base):
         Index("ix_cases_category", "category_code"),
         Index("ix_cases_kecamatan", "kecamatan_code"),
         Index("ix_cases_channel", "channel"),
+        # The console's "words of the text" search uses ``ix_cases_text_search`` on
+        # PostgreSQL: a GIN index over ``to_tsvector('indonesian', <TEXT_SEARCH_DOCUMENT>)``
+        # made by migration 0016 only (SQLite cannot build it, and autogenerate cannot
+        # compare expression indexes, so it is not declared here).
+        Index("ix_cases_assignee", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -74,6 +83,13 @@ class Case(Base):
     #: ``lapor`` = a LAPOR! rating standing in while the case has no Simpul rating.
     rating_source: Mapped[str | None] = mapped_column(String(12), default=None)
 
+    #: The officer of the owning OPD who works on it (an Admin UPP the pejabat penghubung
+    #: chose): the actor id (``user:<id>``) and name as events record them. Who may act is
+    #: still the OPD (``shared/cases/access.py``); this only says whose desk it is on.
+    assignee_id: Mapped[str | None] = mapped_column(String(120), default=None)
+    assignee_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    assigned_at: Mapped[datetime | None] = mapped_column(default=None)
+
     #: National SP4N-LAPOR! ids (set by the sync service).
     lapor_complaint_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
     lapor_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -96,7 +112,11 @@ class Reporter(Base):
     """The reporter's identity, one row per case, kept apart from the case (privacy by construction)."""
 
     __tablename__ = "reporters"
-    __table_args__ = (Index("ix_reporters_channel_address", "channel", "channel_address"),)
+    __table_args__ = (
+        Index("ix_reporters_channel_address", "channel", "channel_address"),
+        # Admin Instansi finds a reporter's cases by phone (the console's search box).
+        Index("ix_reporters_phone", "phone"),
+    )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from shared.db import Database
-from shared.migrate import alembic_config, downgrade, heads, upgrade
+from shared.migrate import alembic_config, compared, downgrade, heads, upgrade
 from shared.models import Base
 
 FOUNDATION_TABLES = {
@@ -53,7 +53,10 @@ async def _state(url: str) -> tuple[set[str], list[str], list]:
                 )
             diffs = await conn.run_sync(
                 lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                    MigrationContext.configure(
+                        c, opts={"compare_type": True, "include_object": compared}
+                    ),
+                    Base.metadata,
                 )
             )
     finally:

@@ -158,7 +158,7 @@ async def test_whatsapp_photo_is_kept_shown_to_the_opd_and_uploaded_to_lapor(
     download = await client.get(shown["download_url"], headers=opd)
     assert download.status_code == 200 and download.content == JPEG
     assert download.headers["x-content-type-options"] == "nosniff"
-    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["content-disposition"].split(";")[0] in {"attachment", "inline"}
     other = {"Authorization": f"Bearer {await make_token('opd', opd='DINKES')}"}
     assert (await client.get(shown["download_url"], headers=other)).status_code == 404
 

@@ -8,6 +8,7 @@ for a caller who may not see it: event data and reporter-authored metadata are s
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases import repository
 from services.routing.cases.service import NOTE_EVENT, caller_actions
+from services.routing.worklists.due import OPEN_CLOCK_STATES, due_view
 from shared.auth import Actor
+from shared.calendar import WorkingCalendar
 from shared.cases.access import (
     HIDDEN_REPORTER,
     IDENTITY_VIEWED,
@@ -30,7 +33,7 @@ from shared.cases.access import (
     strip_identity,
 )
 from shared.cases.events import CaseEvent
-from shared.models import Case, Event
+from shared.models import Case, Event, utcnow
 from shared.models.sla import SlaClock
 
 
@@ -69,6 +72,11 @@ def _event(event: Event, viewer: Actor, *, show_identity: bool, full: bool) -> d
     }
 
 
+def timeline_event(event: Event, viewer: Actor, *, show_identity: bool) -> dict[str, Any]:
+    """One event as it appears on the case's timeline for ``viewer``."""
+    return _event(event, viewer, show_identity=show_identity, full=False)
+
+
 CLOCK_FIELDS = (
     "kind",
     "generation",
@@ -87,12 +95,22 @@ CLOCK_FIELDS = (
 )
 
 
-async def clocks_of(session: AsyncSession, case: Case) -> list[dict[str, Any]]:
-    """The case's SLA clocks (deadline, warning, state), oldest first."""
+async def clocks_of(
+    session: AsyncSession, case: Case, calendar: WorkingCalendar | None = None
+) -> list[dict[str, Any]]:
+    """The case's SLA clocks (deadline, warning, state), oldest first; with a calendar, each
+    open one says how many working days are left (``due``, as the worklists show it)."""
     rows = await session.scalars(
         select(SlaClock).where(SlaClock.case_id == case.id).order_by(SlaClock.id)
     )
-    return [{f: _iso(getattr(row, f)) for f in CLOCK_FIELDS} for row in rows.all()]
+    now = utcnow()
+    clocks = []
+    for row in rows.all():
+        clock = {f: _iso(getattr(row, f)) for f in CLOCK_FIELDS}
+        if calendar is not None and row.stopped_at is None and row.state in OPEN_CLOCK_STATES:
+            clock["due"] = asdict(due_view(row, calendar, now))
+        clocks.append(clock)
+    return clocks
 
 
 async def _mirror(session: AsyncSession, case: Case) -> dict[str, Any]:
@@ -109,7 +127,9 @@ async def _mirror(session: AsyncSession, case: Case) -> dict[str, Any]:
     }
 
 
-async def case_detail(session: AsyncSession, case: Case, actor: Actor) -> dict[str, Any]:
+async def case_detail(
+    session: AsyncSession, case: Case, actor: Actor, calendar: WorkingCalendar | None = None
+) -> dict[str, Any]:
     """The case as ``actor`` may see it; audits the read when it shows an identity."""
     owner = await owns_case(session, actor, case)
     reporter = await repository.reporter_of(session, case)
@@ -157,7 +177,13 @@ async def case_detail(session: AsyncSession, case: Case, actor: Actor) -> dict[s
             }
             for a in await repository.attachments_of(session, case)
         ],
-        clocks=await clocks_of(session, case),
+        clocks=await clocks_of(session, case, calendar),
+        assignee=(
+            {"id": case.assignee_id, "name": case.assignee_name, "at": _iso(case.assigned_at)}
+            if case.assignee_id
+            else None
+        ),
+        last_event_id=max((e.id for e in events), default=None),
         mirror=await _mirror(session, case),
         allowed_actions=await caller_actions(session, case, actor),
     )

@@ -6,42 +6,22 @@ the action routes are generated per action with their own body model, so the Ope
 docs show each body.
 """
 
-from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.responses import FileResponse
 
-from services.routing.cases import detail, intake, repository, service
+from services.routing.cases import attachments, detail, freshness, intake, repository, service
+from services.routing.cases.filters import case_filters
 from services.routing.cases.schemas import AdminCaseIn
+from services.routing.cases.search import MAX_QUERY_CHARS
+from services.sla.calendar.service import current_calendar
 from shared.auth import CurrentActor
 from shared.cases.access import case_summary, get_readable_case
 from shared.codes import OptionalCode
-from shared.config import Settings
 from shared.deps import AppSettings, DbSession
-from shared.errors import NotFound, Unprocessable
-from shared.storage import AttachmentStore
 
 router = APIRouter(prefix="/admin/cases", tags=["cases"])
-
-
-def _period_bound(
-    value: str | None, settings: Settings, *, end: bool, name: str
-) -> datetime | None:
-    """``from``/``to``: a date (a whole local day, ``to`` inclusive) or an ISO datetime."""
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value) + (timedelta(days=1) if end else timedelta())
-            return datetime.combine(day, time.min, tzinfo=settings.tz)
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise Unprocessable(
-            f"{name} must be a date or an ISO 8601 datetime", code="invalid", field=name
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
 
 
 @router.get("", summary="Cases the caller may read, newest first (never with reporter identity)")
@@ -58,7 +38,13 @@ async def list_cases(
         None, description="cases with a breached or past-deadline SLA clock"
     ),
     q: str | None = Query(
-        None, max_length=repository.MAX_QUERY_CHARS, description="text in title or description"
+        None,
+        max_length=MAX_QUERY_CHARS,
+        description=(
+            "one search box: a tracking ID, a LAPOR! id, the reporter's phone (admin_instansi "
+            "only), or words of the title/description (PostgreSQL: Indonesian full-text "
+            "search; SQLite: every word, LIKE)"
+        ),
     ),
     received_from: str | None = Query(
         None, alias="from", description="received on/after (date or datetime)"
@@ -66,22 +52,28 @@ async def list_cases(
     received_to: str | None = Query(
         None, alias="to", description="received on/before (date, inclusive) or before (datetime)"
     ),
+    sort: repository.Sort = Query(
+        repository.Sort.NEWEST,
+        description="newest (received), deadline (oldest open deadline first), urgency "
+        "(breached, then warned, then by deadline)",
+    ),
     page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(20, ge=1, le=repository.MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    filters = repository.CaseFilters(
+    filters = case_filters(
+        settings,
         status=status,
         opd=opd,
         category=category,
         channel=channel,
         kecamatan=kecamatan,
         overdue=overdue,
-        q=q.strip() if q and q.strip() else None,
-        received_from=_period_bound(received_from, settings, end=False, name="from"),
-        received_to=_period_bound(received_to, settings, end=True, name="to"),
+        q=q,
+        received_from=received_from,
+        received_to=received_to,
     )
     cases, total = await repository.list_cases(
-        session, actor, filters, page=page, page_size=page_size
+        session, actor, filters, page=page, page_size=page_size, sort=sort
     )
     return {
         "items": [case_summary(c) for c in cases],
@@ -105,15 +97,18 @@ async def enter_case(
     "/{tracking_id}",
     summary="The case as the caller may see it: timeline, thread, clocks, mirror, actions",
 )
-async def get_case(tracking_id: str, actor: CurrentActor, session: DbSession) -> dict[str, Any]:
+async def get_case(
+    tracking_id: str, request: Request, actor: CurrentActor, session: DbSession
+) -> dict[str, Any]:
     case = await get_readable_case(session, actor, tracking_id)
-    return await detail.case_detail(session, case, actor)
+    calendar = await current_calendar(session, request.app.state.ctx)
+    return await detail.case_detail(session, case, actor, calendar)
 
 
 @router.get(
     "/{tracking_id}/attachments/{attachment_id}",
-    summary="A stored attachment of a case the caller may read (downloaded, never rendered)",
-    response_class=Response,
+    summary="One attachment's file, with its checked type (never run: nosniff, sandbox)",
+    response_class=FileResponse,
 )
 async def get_attachment(
     tracking_id: str,
@@ -121,25 +116,15 @@ async def get_attachment(
     actor: CurrentActor,
     session: DbSession,
     settings: AppSettings,
-) -> Response:
+) -> FileResponse:
     case = await get_readable_case(session, actor, tracking_id)
-    attachment = await repository.stored_attachment(session, case, attachment_id)
-    if attachment is None or attachment.storage_key is None:
-        raise NotFound("attachment not found", code="attachment_not_found")
-    path = AttachmentStore(settings.data_dir).path_for(attachment.storage_key)
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise NotFound("attachment file is missing", code="attachment_missing") from exc
-    return Response(
-        content,
-        media_type=attachment.content_type or "application/octet-stream",
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
+    row, path = await attachments.stored_file(session, case, attachment_id, settings)
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        filename=row.filename,
+        content_disposition_type="inline",
+        headers=attachments.SERVE_HEADERS,
     )
 
 
@@ -149,11 +134,27 @@ async def get_audit(tracking_id: str, actor: CurrentActor, session: DbSession) -
     return await detail.case_audit(session, case, actor)
 
 
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='the case version the action was decided on ("3"); 409 stale_case '
+        "with what changed when the case has moved since",
+    ),
+]
+
+
 def _action_route(action: str, schema: type, optional_body: bool) -> None:
-    async def run(tracking_id: str, actor, session, settings, body) -> dict[str, Any]:  # noqa: ANN001
+    async def run(tracking_id: str, actor, session, settings, body, if_match) -> dict[str, Any]:  # noqa: ANN001
         case = await get_readable_case(session, actor, tracking_id)
-        await service.perform(
-            session, case, actor, action, body if body is not None else schema(), settings
+        await freshness.perform_if_fresh(
+            session,
+            case,
+            actor,
+            action,
+            body if body is not None else schema(),
+            settings,
+            expected_version=freshness.parse_if_match(if_match),
         )
         return {
             **case_summary(case),
@@ -168,8 +169,9 @@ def _action_route(action: str, schema: type, optional_body: bool) -> None:
             session: DbSession,
             settings: AppSettings,
             body: Annotated[schema | None, Body()] = None,
+            if_match: IfMatch = None,
         ) -> dict[str, Any]:
-            return await run(tracking_id, actor, session, settings, body)
+            return await run(tracking_id, actor, session, settings, body, if_match)
     else:
 
         async def act(  # type: ignore[misc]
@@ -178,8 +180,9 @@ def _action_route(action: str, schema: type, optional_body: bool) -> None:
             session: DbSession,
             settings: AppSettings,
             body: Annotated[schema, Body()],
+            if_match: IfMatch = None,
         ) -> dict[str, Any]:
-            return await run(tracking_id, actor, session, settings, body)
+            return await run(tracking_id, actor, session, settings, body, if_match)
 
     router.add_api_route(
         f"/{{tracking_id}}/{action}",

@@ -12,23 +12,18 @@ the suggestion and it holds a copy (tembusan) so it can follow the case it enter
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases import repository
+from services.routing.cases.attachments import decode_base64, store_files
 from services.routing.cases.schemas import AdminCaseIn
 from shared.auth import Actor
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
-from shared.errors import Forbidden, TooLarge, Unprocessable
+from shared.errors import Forbidden, Unprocessable
 from shared.lifecycle import Role
-from shared.models import Attachment, Case, CaseCopy, utcnow
+from shared.models import Case, CaseCopy, utcnow
 from shared.phones import InvalidPhoneNumber, normalize_phone
-from shared.storage import AttachmentStore, display_filename, sniff_content_type
-
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def _reporter(body: AdminCaseIn) -> ReporterInput:
@@ -63,31 +58,6 @@ def _reporter(body: AdminCaseIn) -> ReporterInput:
     )
 
 
-def _decode(index: int, content: str) -> tuple[bytes, str]:
-    try:
-        data = base64.b64decode(content, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise Unprocessable(
-            "attachment is not valid base64",
-            code="invalid_attachment",
-            field=f"attachments.{index}",
-        ) from exc
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise TooLarge(
-            f"attachment over {MAX_ATTACHMENT_BYTES} bytes",
-            code="attachment_too_large",
-            field=f"attachments.{index}",
-        )
-    content_type = sniff_content_type(data)
-    if content_type is None:
-        raise Unprocessable(
-            "attachment must be a PDF or an image (JPEG, PNG, WebP, GIF), judged by its content",
-            code="unsupported_attachment",
-            field=f"attachments.{index}",
-        )
-    return data, content_type
-
-
 async def enter_case(
     session: AsyncSession, body: AdminCaseIn, actor: Actor, settings: Settings
 ) -> Case:
@@ -101,7 +71,10 @@ async def enter_case(
     )
     if actor.role == Role.OPD and upp_opd is None:
         raise Forbidden("the token's OPD is not active", code="opd_inactive")
-    files = [(a, *_decode(i, a.content_base64)) for i, a in enumerate(body.attachments)]
+    files = [
+        decode_base64(a.content_base64, a.filename, field=f"attachments.{i}")
+        for i, a in enumerate(body.attachments)
+    ]
     location = body.location
     case = await create_case(
         session,
@@ -130,19 +103,6 @@ async def enter_case(
         session.add(CaseCopy(case_id=case.id, opd_code=upp_opd.code, created_at=utcnow()))
         case.suggested_opd_code = upp_opd.code
         case.suggestion_reason = f"entered by the Admin UPP of {upp_opd.code}"
-    store = AttachmentStore(settings.data_dir)
-    for given, data, content_type in files:
-        stored = await store.put(data)
-        session.add(
-            Attachment(
-                case_id=case.id,
-                filename=display_filename(given.filename, content_type),
-                content_type=content_type,
-                size_bytes=stored.size_bytes,
-                sha256=stored.sha256,
-                storage_key=stored.storage_key,
-                created_at=utcnow(),
-            )
-        )
+    await store_files(session, case, files, settings)
     await session.flush()
     return case

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.cases.search import search_clause
 from shared.auth import Actor
 from shared.cases.access import readable_cases
 from shared.models import Attachment, Case, CaseCopy, CaseMessage, Event, Opd, Reporter, utcnow
@@ -15,7 +17,14 @@ from shared.models.sla import SlaClock
 from shared.models.sync import LaporMirror
 
 MAX_PAGE_SIZE = 100
-MAX_QUERY_CHARS = 100
+
+
+class Sort(StrEnum):
+    """How a list of cases is ordered."""
+
+    NEWEST = "newest"  # received, newest first (the API's default)
+    DEADLINE = "deadline"  # the open clock's deadline, oldest first (Admin Instansi's queue)
+    URGENCY = "urgency"  # breached, then warned, then by deadline (an OPD's inbox)
 
 
 @dataclass
@@ -29,6 +38,14 @@ class CaseFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
     overdue: bool | None = None
+    #: Any of these statuses (a worklist's set); ``status`` narrows further.
+    statuses: tuple[str, ...] = field(default_factory=tuple)
+    #: The officer whose desk the case is on (``Actor.id``), e.g. "assigned to me".
+    assignee: str | None = None
+    #: Only the cases the OPD owns (``opd`` actors): "mine" as opposed to its copies.
+    owned_by: str | None = None
+    #: Only the cases copied (tembusan) to this OPD.
+    copied_to: str | None = None
 
 
 def overdue_clause():  # noqa: ANN201 - a SQL expression
@@ -43,15 +60,34 @@ def overdue_clause():  # noqa: ANN201 - a SQL expression
     )
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+#: Clocks that still count for a case: running, or breached and not yet stopped.
+def _open_clock():  # noqa: ANN202 - a SQL expression
+    return (
+        (SlaClock.case_id == Case.id)
+        & SlaClock.stopped_at.is_(None)
+        & SlaClock.state.in_(("running", "breached"))
+    )
 
 
-async def list_cases(
-    session: AsyncSession, actor: Actor, filters: CaseFilters, *, page: int, page_size: int
-) -> tuple[list[Case], int]:
-    """A page of the cases the caller may read, newest first, and how many match in all."""
+def current_deadline():  # noqa: ANN201 - a SQL expression
+    """The earliest deadline of the case's open clocks (NULL when none runs)."""
+    return select(func.min(SlaClock.deadline_at)).where(_open_clock()).scalar_subquery()
+
+
+def urgency():  # noqa: ANN201 - a SQL expression
+    """0 breached, 1 past its early warning, 2 otherwise (3 with no open clock)."""
+    now = utcnow()
+    rank = case(
+        (SlaClock.state == "breached", 0),
+        (SlaClock.deadline_at < now, 0),
+        (SlaClock.warning_at <= now, 1),
+        else_=2,
+    )
+    return func.coalesce(select(func.min(rank)).where(_open_clock()).scalar_subquery(), 3)
+
+
+def filtered_cases(actor: Actor, filters: CaseFilters, dialect: str) -> Select[tuple[Case]]:
+    """The caller's readable statement narrowed by ``filters`` (no order, no page)."""
     stmt = readable_cases(actor)
     for column, value in (
         (Case.status, filters.status),
@@ -62,24 +98,73 @@ async def list_cases(
     ):
         if value:
             stmt = stmt.where(column == value)
-    if filters.q:
-        pattern = _like_pattern(filters.q[:MAX_QUERY_CHARS])
+    if filters.statuses:
+        stmt = stmt.where(Case.status.in_(filters.statuses))
+    if filters.assignee:
+        stmt = stmt.where(Case.assignee_id == filters.assignee)
+    if filters.owned_by:
+        stmt = stmt.where(Case.opd_code == filters.owned_by)
+    if filters.copied_to:
         stmt = stmt.where(
-            Case.title.ilike(pattern, escape="\\") | Case.description.ilike(pattern, escape="\\")
+            exists().where(CaseCopy.case_id == Case.id, CaseCopy.opd_code == filters.copied_to)
         )
+    if filters.q:
+        stmt = stmt.where(search_clause(filters.q, actor, dialect))
     if filters.overdue is not None:
         stmt = stmt.where(overdue_clause() if filters.overdue else ~overdue_clause())
     if filters.received_from:
         stmt = stmt.where(Case.received_at >= filters.received_from)
     if filters.received_to:
         stmt = stmt.where(Case.received_at < filters.received_to)
+    return stmt
+
+
+def _ordered(stmt: Select[tuple[Case]], sort: Sort) -> Select[tuple[Case]]:
+    if sort == Sort.NEWEST:
+        return stmt.order_by(Case.received_at.desc(), Case.id.desc())
+    deadline = current_deadline()
+    # NULLs (no open clock) last on both backends: sort on "is null" first.
+    keys = [deadline.is_(None), deadline, Case.received_at, Case.id]
+    if sort == Sort.URGENCY:
+        keys.insert(0, urgency())
+    return stmt.order_by(*keys)
+
+
+async def list_cases(
+    session: AsyncSession,
+    actor: Actor,
+    filters: CaseFilters,
+    *,
+    page: int,
+    page_size: int,
+    sort: Sort = Sort.NEWEST,
+) -> tuple[list[Case], int]:
+    """A page of the cases the caller may read, in ``sort`` order, and how many match."""
+    stmt = filtered_cases(actor, filters, session.get_bind().dialect.name)
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = await session.scalars(
-        stmt.order_by(Case.received_at.desc(), Case.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        _ordered(stmt, sort).limit(page_size).offset((page - 1) * page_size)
     )
     return list(rows.all()), int(total or 0)
+
+
+async def open_clocks_of(session: AsyncSession, case_ids: list[int]) -> dict[int, list[SlaClock]]:
+    """The open clocks (running or breached, not stopped) of these cases, by case id."""
+    found: dict[int, list[SlaClock]] = {i: [] for i in case_ids}
+    if not case_ids:
+        return found
+    rows = await session.scalars(
+        select(SlaClock)
+        .where(
+            SlaClock.case_id.in_(case_ids),
+            SlaClock.stopped_at.is_(None),
+            SlaClock.state.in_(("running", "breached", "paused")),
+        )
+        .order_by(SlaClock.deadline_at)
+    )
+    for clock in rows.all():
+        found[clock.case_id].append(clock)
+    return found
 
 
 async def reporter_of(session: AsyncSession, case: Case) -> Reporter | None:

@@ -73,6 +73,8 @@ class ReasonBody(Body):
 class RespondBody(Body):
     message: str = Text
     final: bool = False
+    #: Photos or PDFs sent with the response (a letter, a picture of the repaired road).
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
 
 
 class ReferApipBody(Body):

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases import repository, schemas
+from services.routing.cases.attachments import decode_base64, store_files
 from shared.auth import Actor
 from shared.calendar import calendar_from_settings
 from shared.cases.access import STAFF_ROLES, owns_case
@@ -235,14 +236,21 @@ async def respond(
 ) -> None:
     action = Action.RESOLVE if body.final else Action.RESPOND
     target = await _transition(session, case, actor, action)
+    files = [
+        decode_base64(a.content_base64, a.filename, field=f"attachments.{i}")
+        for i, a in enumerate(body.attachments)
+    ]
     reply = _message(session, case, actor, "reply", body.message, final=body.final)
     await session.flush()
+    if files:
+        await store_files(session, case, files, settings, message_id=reply.id)
     responder_opd = case.opd_code if actor.role != Role.ADMIN_INSTANSI else None
     payload = ResponsePayload(
         message=body.message,
         message_id=reply.id,
         final=body.final,
         status=str(target),
+        **({"attachments": len(files)} if files else {}),
         opd=responder_opd,
         opd_name=await _opd_name(session, responder_opd),
     )
