@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.identity.roles import ADMIN_ROLES, parse_roles
+from shared.lifecycle import Role
+
 DEMO_LAPOR_AUTH_KEY = "demo-auth-key"
 DEMO_LAPOR_TOKEN = "demo-token"
 DEMO_LAPOR_INSTITUTION_ID = 9001
@@ -23,7 +26,14 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/simpul.db"
 DEFAULT_PORT = 8000
 
 #: Ports when services run separately (CONTRACT.md, "Ports when run separately").
-SERVICE_PORTS = {"all": 8000, "intake": 8001, "routing": 8002, "sla": 8003, "sync": 8004}
+SERVICE_PORTS = {
+    "all": 8000,
+    "intake": 8001,
+    "routing": 8002,
+    "sla": 8003,
+    "sync": 8004,
+    "console": 8005,
+}
 LAPOR_SIM_PORT = 8009
 
 
@@ -95,6 +105,18 @@ class Settings(BaseSettings):
     intake_group_commit: bool = True
     intake_group_max: int = Field(default=200, ge=1)
 
+    # -- staff accounts and sessions (shared/identity) ------------------------------------
+    #: Roles that must log in with two-factor; admin_instansi and operator at least
+    #: (production refuses less).
+    totp_required_roles: str = "admin_instansi,operator"
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    #: Failed logins in a row that lock an account, and for how long (also the window of
+    #: the per-address limit).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+
     # -- limits --------------------------------------------------------------------
     rate_limit_per_key_per_min: int = Field(default=600, ge=1)
     rate_limit_per_sender_per_min: int = Field(default=20, ge=1)
@@ -123,7 +145,33 @@ class Settings(BaseSettings):
                 raise ValueError(f"demo secrets are not allowed in production: set {names}")
         return self
 
+    @field_validator("totp_required_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        parse_roles(value)
+        return value
+
+    @model_validator(mode="after")
+    def _admins_use_two_factor_in_production(self) -> Settings:
+        missing = ADMIN_ROLES - self.totp_required_role_set
+        if self.env == "production" and missing:
+            needed = ",".join(sorted(str(r) for r in self.totp_required_role_set | ADMIN_ROLES))
+            raise ValueError(
+                "production requires two-factor for the admin roles: "
+                f"set SIMPUL_TOTP_REQUIRED_ROLES={needed}"
+            )
+        return self
+
     # -- derived -----------------------------------------------------------------------
+    @property
+    def totp_required_role_set(self) -> frozenset[Role]:
+        return parse_roles(self.totp_required_roles)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are ``Secure`` when the public URL is https (the issue's rule)."""
+        return self.public_base_url.startswith("https://")
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from services.cli import cli
 from shared.auth import hash_secret
-from shared.cli import cli
 from shared.config import get_settings
 from shared.db import Database
 from shared.migrate import heads
@@ -133,7 +133,7 @@ def test_serve_and_worker_help_work():
 
 def test_the_console_script_runs(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from shared.cli import main; main()", "--help"],
+        [sys.executable, "-c", "from services.cli import main; main()", "--help"],
         capture_output=True,
         text=True,
         timeout=60,

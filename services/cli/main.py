@@ -1,4 +1,7 @@
-"""The ``simpul`` command: serve, run workers, migrate, seed, simulator, credentials."""
+"""The ``simpul`` command: serve, run workers, migrate, seed, simulator; the credential
+and account commands are in ``credentials`` and ``accounts``.
+
+The CLI sits above the services (it starts them): ``shared/`` never imports it."""
 
 from __future__ import annotations
 
@@ -9,16 +12,19 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.cli.accounts import user_cli
+from services.cli.credentials import client_cli, token_cli
+from services.cli.session import run_in_session
 from shared.config import LAPOR_SIM_PORT, SERVICE_PORTS, get_settings
 
 cli = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Simpul: complaint-handling gateway for pemda."
 )
-client_cli = typer.Typer(no_args_is_help=True, help="API keys of local apps.")
-token_cli = typer.Typer(no_args_is_help=True, help="Bearer tokens of ops users.")
 cli.add_typer(client_cli, name="client")
 cli.add_typer(token_cli, name="token")
+cli.add_typer(user_cli, name="user")
 
 APP_FACTORIES = {
     "all": "services.embedded:create_app",
@@ -26,12 +32,15 @@ APP_FACTORIES = {
     "routing": "services.routing.app:create_app",
     "sla": "services.sla.app:create_app",
     "sync": "services.sync.app:create_app",
+    "console": "services.console.app:create_app",
 }
 
 
 @cli.command()
 def serve(
-    service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all",
+    service: Annotated[
+        str, typer.Option(help="all | intake | routing | sla | sync | console")
+    ] = "all",
     host: Annotated[str | None, typer.Option(help="default SIMPUL_HOST")] = None,
     port: Annotated[
         int | None, typer.Option(help="default SIMPUL_PORT, or the service's own port")
@@ -122,27 +131,27 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     typer.echo(f"database at {revision}")
 
 
-def _run_in_session(func):  # noqa: ANN001, ANN202
-    from shared.db import Database
-
-    async def main():  # noqa: ANN202
-        db = Database(get_settings().database_url)
-        try:
-            async with db.session() as session:
-                return await func(session)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
-
-
 @cli.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo reference data (OPDs, categories, kecamatan); safe to run again."""
+    """Load the demo reference data (OPDs, categories, kecamatan) and, outside production,
+    the demo accounts; safe to run again."""
+    from shared.identity.demo import DEMO_PASSWORD, seed_demo_accounts
     from shared.seed import seed_reference_data
 
-    counts = _run_in_session(seed_reference_data)
+    production = get_settings().env == "production"
+
+    async def seed(session: AsyncSession) -> dict[str, int]:
+        counts = await seed_reference_data(session)
+        if not production:
+            counts["demo accounts"] = await seed_demo_accounts(session)
+        return counts
+
+    counts = run_in_session(seed)
     typer.echo("seeded: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+    if production:
+        typer.echo("no demo accounts in production: create the first one with `simpul user create`")
+    elif counts.get("demo accounts"):
+        typer.echo(f"demo accounts (*.demo) use the password {DEMO_PASSWORD!r}: for a demo only")
 
 
 @cli.command("lapor-sim")
@@ -155,47 +164,6 @@ def lapor_sim(
     from services.sync.simulator import simulator_kwargs_from_settings
 
     serve_simulator(host=host, port=port, **simulator_kwargs_from_settings(get_settings()))
-
-
-@client_cli.command("create")
-def client_create(name: str) -> None:
-    """Register a local app and print its API key (shown once)."""
-    from shared.auth import create_client_app
-
-    async def make(session):  # noqa: ANN001, ANN202
-        return await create_client_app(session, name)
-
-    try:
-        _app, key = _run_in_session(make)
-    except Exception as exc:  # noqa: BLE001 - e.g. the name is taken
-        typer.echo(f"error: could not create client {name!r}: {type(exc).__name__}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(key)
-
-
-@token_cli.command("create")
-def token_create(
-    role: Annotated[str, typer.Option(help="admin_instansi | opd | apip | viewer | operator")],
-    opd: Annotated[str | None, typer.Option(help="the OPD code (required for role opd)")] = None,
-    name: Annotated[str | None, typer.Option(help="who holds it")] = None,
-) -> None:
-    """Issue an ops bearer token and print it (shown once)."""
-    from sqlalchemy import select
-
-    from shared.auth import create_ops_token
-    from shared.models import Opd
-
-    async def make(session):  # noqa: ANN001, ANN202
-        if opd and (await session.scalar(select(Opd.code).where(Opd.code == opd))) is None:
-            raise ValueError(f"unknown OPD {opd!r}")
-        return await create_ops_token(session, role=role, name=name or role, opd_code=opd)
-
-    try:
-        _row, token = _run_in_session(make)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(token)
 
 
 def main() -> None:
