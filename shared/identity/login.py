@@ -56,7 +56,7 @@ def stage_after_factors(user: StaffUser, settings: Settings) -> str:
     return sessions.FULL
 
 
-def _locked(user: StaffUser) -> bool:
+def is_locked(user: StaffUser) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
@@ -71,7 +71,7 @@ async def _fail(
     event: SecurityEventType = SecurityEventType.LOGIN_FAILED,
 ) -> Outcome:
     await throttle.record_failure(session, typed, origin.address)
-    if user is not None and not _locked(user) and user.active:
+    if user is not None and not is_locked(user) and user.active:
         user.failed_logins += 1
         if user.failed_logins >= settings.login_max_failures:
             user.locked_until = utcnow() + timedelta(minutes=settings.login_lockout_minutes)
@@ -99,7 +99,7 @@ async def check_password(
         return await _fail(session, settings, None, typed, origin, reason="unknown_user")
     if not user.active:
         return await _fail(session, settings, user, typed, origin, reason="inactive")
-    if _locked(user):
+    if is_locked(user):
         return await _fail(session, settings, user, typed, origin, reason="locked")
     if not matches:
         return await _fail(session, settings, user, typed, origin, reason="wrong_password")
@@ -176,7 +176,7 @@ async def check_second_factor(
     if await throttle.address_blocked(session, origin.address, settings):
         audit.record(session, SecurityEventType.LOGIN_THROTTLED, user=user, origin=origin)
         return Outcome(THROTTLED)
-    if not user.active or _locked(user):
+    if not user.active or is_locked(user):
         return await _fail(
             session, settings, user, user.username, origin, reason="locked",
             event=SecurityEventType.TOTP_FAILED,
