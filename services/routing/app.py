@@ -8,6 +8,7 @@ from services.routing.cases.endpoints import router as cases_router
 from services.routing.reference.endpoints import router as reference_router
 from services.routing.rules.endpoints import router as rules_router
 from services.routing.rules.tasks import routing_consumer
+from services.routing.staff.endpoints import router as staff_router
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
 
@@ -18,9 +19,9 @@ def spec() -> ServiceSpec:
         name="routing",
         description=(
             "the workflow: OPD registry, categories, routing rules, verification, disposition, "
-            "OPD actions"
+            "OPD actions, staff accounts"
         ),
-        routers=[cases_router, reference_router, rules_router],
+        routers=[cases_router, reference_router, rules_router, staff_router],
         consumers=[routing_consumer],
     )
 
