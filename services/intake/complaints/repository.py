@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, insert, select
+from sqlalchemy import Select, bindparam, delete, insert, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
 from shared.cases.service import CaseFacts, NewCase, facts_params, facts_sql
 from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Reporter
+from shared.models.base import UTCDateTime, utcnow
 from shared.models.intake import IdempotencyKey
 from shared.tracking import normalize
 
@@ -121,10 +122,11 @@ async def delete_idempotency_key(session: AsyncSession, row_id: int) -> None:
 # -- grouped writes (group_commit) -------------------------------------------------------------
 
 
-async def app_keys(session: AsyncSession, app_ids: set[int]) -> dict[int, str]:
-    """The current key hash of each of these apps that is still active."""
-    rows = await session.execute(_active_app_keys(), {"ids": sorted(app_ids)})
-    return {app_id: key_hash for app_id, key_hash in rows.all()}
+async def app_keys(session: AsyncSession, app_ids: set[int]) -> set[tuple[int, str]]:
+    """The valid ``(app id, key hash)`` pairs of these apps that are still active: the
+    current key, and a rotated-out key during its grace period."""
+    rows = await session.execute(_active_app_keys(), {"ids": sorted(app_ids), "now": utcnow()})
+    return {(app_id, key_hash) for app_id, key_hash in rows.all()}
 
 
 async def find_idempotency_keys(
@@ -154,8 +156,9 @@ def _matching(
 #: Every read of a grouped write in one round trip: the apps' keys, the stored idempotency
 #: keys, and what opening the cases needs (:func:`shared.cases.service.facts_sql`).
 _LOOK_UP_RAW = (
-    "SELECT ARRAY(SELECT (id, key_hash) FROM client_apps"
-    " WHERE id = ANY($1::int[]) AND active) AS app_keys,"
+    "SELECT ARRAY(SELECT (id, key_hash) FROM client_apps WHERE id = ANY($1::int[]) AND active"
+    " UNION ALL SELECT (id, previous_key_hash) FROM client_apps WHERE id = ANY($1::int[])"
+    " AND active AND previous_key_expires_at > now()) AS app_keys,"
     # One unique-index probe per (app, key) pair. Not "app = ANY(…) AND key = ANY(…)": on a
     # young table the planner prices that as a scan of the whole table, and the cached plan
     # kept scanning it as it grew (30 M rows read in a 15 s bench on a fresh database).
@@ -170,7 +173,7 @@ _LOOK_UP_RAW = (
 class GroupFacts:
     """What a grouped write reads before it writes (see :data:`_LOOK_UP_RAW`)."""
 
-    app_keys: dict[int, str]
+    app_keys: set[tuple[int, str]]
     idempotency_keys: dict[tuple[int, str], IdempotencyKey]
     cases: CaseFacts
 
@@ -190,7 +193,7 @@ async def look_up_raw(
         *facts_params(items),
     )
     return GroupFacts(
-        app_keys={app_id: key_hash for app_id, key_hash in record["app_keys"]},
+        app_keys={(app_id, key_hash) for app_id, key_hash in record["app_keys"]},
         idempotency_keys=_matching(
             pairs, (IdempotencyKey(**dict(row)) for row in record["idempotency_keys"])
         ),
@@ -205,9 +208,14 @@ async def delete_idempotency_keys_raw(conn: Any, row_ids: list[int]) -> None:
 # Statements of the grouped write, built once (building them cost more CPU than running).
 @functools.cache
 def _active_app_keys() -> Any:
-    return select(ClientApp.id, ClientApp.key_hash).where(
-        ClientApp.id.in_(bindparam("ids", expanding=True)), ClientApp.active.is_(True)
+    ids = ClientApp.id.in_(bindparam("ids", expanding=True))
+    current = select(ClientApp.id, ClientApp.key_hash).where(ids, ClientApp.active.is_(True))
+    previous = select(ClientApp.id, ClientApp.previous_key_hash).where(
+        ids,
+        ClientApp.active.is_(True),
+        ClientApp.previous_key_expires_at > bindparam("now", type_=UTCDateTime()),
     )
+    return union_all(current, previous)
 
 
 @functools.cache
