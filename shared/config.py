@@ -1,12 +1,14 @@
 """One settings object for every service (pydantic-settings, prefix ``SIMPUL_``, also ``.env``).
 
-Secrets are ``SecretStr`` so they never print in logs, errors or ``/metrics``. The demo
-secrets are refused outside embedded (SQLite) mode unless ``SIMPUL_ALLOW_DEMO_SECRETS`` is set.
+Secrets are ``SecretStr`` so they never print in logs, errors or ``/metrics``. With
+``SIMPUL_ENV=production`` the settings are held against ``PRODUCTION_CHECKS`` (below): every
+weak setting found is named at once, each with what to set, and the process does not start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +25,8 @@ DEMO_LAPOR_INSTITUTION_ID = 9001
 DEMO_LAPOR_USER_ID = 9001
 DEMO_LAPOR_WEBHOOK_SECRET = "demo-lapor-webhook-secret"
 DEFAULT_DATABASE_URL = "sqlite:///./data/simpul.db"
+#: What ``deploy/.env.example`` holds where an operator must fill in a value.
+PLACEHOLDER = "CHANGE_ME"
 DEFAULT_PORT = 8000
 
 #: Ports when services run separately (CONTRACT.md, "Ports when run separately").
@@ -131,18 +135,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_demo_secrets_in_production(self) -> Settings:
-        if self.env == "production" and not self.allow_demo_secrets:
-            demo = {
-                "SIMPUL_LAPOR_AUTH_KEY": self.lapor_auth_key.get_secret_value()
-                == DEMO_LAPOR_AUTH_KEY,
-                "SIMPUL_LAPOR_TOKEN": self.lapor_token.get_secret_value() == DEMO_LAPOR_TOKEN,
-                "SIMPUL_LAPOR_WEBHOOK_SECRET": self.lapor_webhook_secret.get_secret_value()
-                == DEMO_LAPOR_WEBHOOK_SECRET,
-            }
-            if self.lapor_base_url and any(demo.values()):
-                names = ", ".join(name for name, is_demo in demo.items() if is_demo)
-                raise ValueError(f"demo secrets are not allowed in production: set {names}")
+    def _refuse_weak_production_settings(self) -> Settings:
+        if self.env == "production":
+            problems = production_problems(self)
+            if problems:
+                raise ValueError(
+                    "SIMPUL_ENV=production refuses these settings: " + "; ".join(problems)
+                )
         return self
 
     @field_validator("totp_required_roles")
@@ -150,17 +149,6 @@ class Settings(BaseSettings):
     def _known_roles(cls, value: str) -> str:
         parse_roles(value)
         return value
-
-    @model_validator(mode="after")
-    def _admins_use_two_factor_in_production(self) -> Settings:
-        missing = ADMIN_ROLES - self.totp_required_role_set
-        if self.env == "production" and missing:
-            needed = ",".join(sorted(str(r) for r in self.totp_required_role_set | ADMIN_ROLES))
-            raise ValueError(
-                "production requires two-factor for the admin roles: "
-                f"set SIMPUL_TOTP_REQUIRED_ROLES={needed}"
-            )
-        return self
 
     # -- derived -----------------------------------------------------------------------
     @property
@@ -207,6 +195,111 @@ class Settings(BaseSettings):
         if workers and "sync" in services:
             return max(self.db_pool_size, self.lapor_concurrency)
         return self.db_pool_size
+
+
+# -- production refusals -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductionCheck:
+    """One setting production must not run with.
+
+    ``weak(settings)`` is true when the setting is unsafe; ``message`` says what to set (a
+    string, or a function of the settings when it names several variables). It never shows a
+    secret's value. ``waivable`` checks are the demo SP4N-LAPOR! ones that
+    ``SIMPUL_ALLOW_DEMO_SECRETS=true`` lets a staging copy keep. Add a check by appending to
+    ``PRODUCTION_CHECKS``; each is tested by ``tests/foundation/test_settings.py``.
+    """
+
+    weak: Callable[[Settings], bool]
+    message: str | Callable[[Settings], str]
+    waivable: bool = False
+
+    def problem(self, settings: Settings) -> str | None:
+        if (self.waivable and settings.allow_demo_secrets) or not self.weak(settings):
+            return None
+        return self.message if isinstance(self.message, str) else self.message(settings)
+
+
+def _secret(value: SecretStr) -> str:
+    return value.get_secret_value()
+
+
+def _placeholders(settings: Settings) -> list[str]:
+    """The variables still holding ``CHANGE_ME`` (a copied ``.env.example`` not filled in)."""
+    names = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        text = _secret(value) if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and PLACEHOLDER in text:
+            names.append(f"SIMPUL_{name.upper()}")
+    return names
+
+
+PRODUCTION_CHECKS: list[ProductionCheck] = [
+    ProductionCheck(
+        weak=lambda s: bool(_placeholders(s)),
+        message=lambda s: (
+            f"replace {PLACEHOLDER} in {', '.join(_placeholders(s))} with the real value"
+        ),
+    ),
+    ProductionCheck(
+        weak=lambda s: s.is_sqlite,
+        message="set SIMPUL_DATABASE_URL to a PostgreSQL URL (postgresql://user:password@host/db); "
+        "SQLite is for the embedded demo only",
+    ),
+    ProductionCheck(
+        weak=lambda s: not s.lapor_base_url,
+        message="set SIMPUL_LAPOR_BASE_URL to the national SP4N-LAPOR! API base "
+        "(empty mounts the demo simulator with public keys)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: _secret(s.lapor_auth_key) == DEMO_LAPOR_AUTH_KEY,
+        message="set SIMPUL_LAPOR_AUTH_KEY to the key the national API issued (it holds the demo value)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: _secret(s.lapor_token) == DEMO_LAPOR_TOKEN,
+        message="set SIMPUL_LAPOR_TOKEN to the token the national API issued (it holds the demo value)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: s.lapor_institution_id == DEMO_LAPOR_INSTITUTION_ID,
+        message="set SIMPUL_LAPOR_INSTITUTION_ID to this pemda's instansi id on LAPOR! "
+        "(it holds the simulator's)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: s.lapor_user_id == DEMO_LAPOR_USER_ID,
+        message="set SIMPUL_LAPOR_USER_ID to this pemda's integration user on LAPOR! "
+        "(it holds the simulator's)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: _secret(s.lapor_webhook_secret) == DEMO_LAPOR_WEBHOOK_SECRET,
+        message="set SIMPUL_LAPOR_WEBHOOK_SECRET to the secret LAPOR! signs its callbacks with "
+        "(it holds the demo value)",
+        waivable=True,
+    ),
+    ProductionCheck(
+        weak=lambda s: not _secret(s.lapor_webhook_secret).strip(),
+        message="set SIMPUL_LAPOR_WEBHOOK_SECRET: empty, national callbacks cannot be verified",
+    ),
+    ProductionCheck(
+        weak=lambda s: bool(ADMIN_ROLES - s.totp_required_role_set),
+        message=lambda s: (
+            "set SIMPUL_TOTP_REQUIRED_ROLES="
+            + ",".join(sorted(str(r) for r in s.totp_required_role_set | ADMIN_ROLES))
+            + ": production requires two-factor for the admin roles"
+        ),
+    ),
+]
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What production refuses in ``settings``, one message per failed check (empty: fine)."""
+    return [p for check in PRODUCTION_CHECKS if (p := check.problem(settings)) is not None]
 
 
 @lru_cache

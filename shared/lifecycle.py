@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.cases.events import CaseEvent
+
 
 class Status(StrEnum):
     RECEIVED = "received"  # awaiting verification by Admin Instansi (3 WD)
@@ -65,15 +67,28 @@ class Transition:
     sources: frozenset[Status]
     target: Status | None  # None: the status does not change
     roles: frozenset[Role]
-    event: str
+    event: CaseEvent
     needs_reason: bool = False
+    #: An internal hand-off between staff: not on the public timeline (``shared.cases.labels``).
+    internal: bool = False
 
 
-def _t(action, sources, target, roles, event, needs_reason=False) -> Transition:  # noqa: ANN001
-    return Transition(action, frozenset(sources), target, frozenset(roles), event, needs_reason)
+def _t(
+    action: Action,
+    sources: set[Status] | frozenset[Status],
+    target: Status | None,
+    roles: set[Role],
+    event: CaseEvent,
+    needs_reason: bool = False,
+    *,
+    internal: bool = False,
+) -> Transition:
+    return Transition(
+        action, frozenset(sources), target, frozenset(roles), event, needs_reason, internal
+    )
 
 
-S, A, R = Status, Action, Role
+S, A, R, E = Status, Action, Role, CaseEvent
 _BEFORE_DISPOSAL = {S.RECEIVED, S.VERIFIED, S.RETURNED}
 _WITH_OPD = {S.DISPOSED, S.IN_PROGRESS}
 
@@ -81,13 +96,13 @@ TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in [
         # SYSTEM: auto-dispose (a category/rule policy) verifies as the system before forwarding.
-        _t(A.VERIFY, {S.RECEIVED}, S.VERIFIED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.verified"),
+        _t(A.VERIFY, {S.RECEIVED}, S.VERIFIED, {R.ADMIN_INSTANSI, R.SYSTEM}, E.VERIFIED),
         _t(
             A.REQUEST_INFO,
             _BEFORE_DISPOSAL,
             S.AWAITING_INFO,
             {R.ADMIN_INSTANSI},
-            "case.info_requested",
+            E.INFO_REQUESTED,
             True,
         ),
         _t(
@@ -95,46 +110,46 @@ TRANSITIONS: dict[Action, Transition] = {
             {S.AWAITING_INFO},
             S.RECEIVED,
             {R.REPORTER, R.SYSTEM},
-            "case.info_provided",
+            E.INFO_PROVIDED,
         ),
         _t(
             A.DISPOSE,
             {S.VERIFIED, S.RETURNED},
             S.DISPOSED,
             {R.ADMIN_INSTANSI, R.SYSTEM},
-            "case.disposed",
+            E.DISPOSED,
         ),
-        _t(A.RETURN, _WITH_OPD, S.RETURNED, {R.OPD}, "case.returned", True),
+        _t(A.RETURN, _WITH_OPD, S.RETURNED, {R.OPD}, E.RETURNED, True, internal=True),
         _t(
             A.RESPOND,
             _WITH_OPD | {S.REFERRED_APIP, S.VERIFIED},
             None,
             {R.OPD, R.APIP, R.ADMIN_INSTANSI},
-            "case.responded",
+            E.RESPONDED,
         ),
         _t(
             A.RESOLVE,
             _WITH_OPD | {S.REFERRED_APIP, S.VERIFIED},
             S.RESOLVED,
             {R.OPD, R.APIP, R.ADMIN_INSTANSI},
-            "case.resolved",
+            E.RESOLVED,
         ),
         _t(
             A.REOPEN,
             {S.RESOLVED, S.CLOSED},
             S.IN_PROGRESS,
             {R.ADMIN_INSTANSI, R.REPORTER, R.LAPOR},
-            "case.reopened",
+            E.REOPENED,
             True,
         ),
-        _t(A.CLOSE, {S.RESOLVED}, S.CLOSED, {R.SYSTEM, R.LAPOR}, "case.closed"),
-        _t(A.ARCHIVE, OPEN_STATES, S.ARCHIVED, {R.ADMIN_INSTANSI, R.SYSTEM}, "case.archived", True),
+        _t(A.CLOSE, {S.RESOLVED}, S.CLOSED, {R.SYSTEM, R.LAPOR}, E.CLOSED),
+        _t(A.ARCHIVE, OPEN_STATES, S.ARCHIVED, {R.ADMIN_INSTANSI, R.SYSTEM}, E.ARCHIVED, True),
         _t(
             A.FORWARD_NATIONAL,
             _BEFORE_DISPOSAL,
             S.FORWARDED_NATIONAL,
             {R.ADMIN_INSTANSI},
-            "case.forwarded_national",
+            E.FORWARDED_NATIONAL,
             True,
         ),
         _t(
@@ -142,7 +157,8 @@ TRANSITIONS: dict[Action, Transition] = {
             _BEFORE_DISPOSAL | _WITH_OPD,
             S.REFERRED_APIP,
             {R.ADMIN_INSTANSI},
-            "case.referred_apip",
+            E.REFERRED_APIP,
+            internal=True,
         ),
     ]
 }

@@ -30,6 +30,7 @@ from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.cases.events import CaseEvent
 from shared.errors import NotFound
 from shared.events import emit
 from shared.lifecycle import Role
@@ -61,7 +62,7 @@ ALL_CASES_ROLES = frozenset({Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR})
 #: Roles that work on cases (see internal notes); viewer and operator only read.
 STAFF_ROLES = frozenset({Role.ADMIN_INSTANSI, Role.OPD, Role.APIP})
 HIDDEN_REPORTER = "pelapor"
-IDENTITY_VIEWED = "case.identity_viewed"
+IDENTITY_VIEWED = CaseEvent.IDENTITY_VIEWED
 
 
 def apip_opd_codes() -> Select[tuple[str]]:

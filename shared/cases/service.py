@@ -17,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.cases.events import CaseEvent
 from shared.errors import Unprocessable
 from shared.events import NewEvent, emit, emit_many, event_inserts
+from shared.lifecycle import Status
 from shared.models import Case, Category, Kecamatan, Reporter, utcnow
 from shared.tracking import new_tracking_id
 
 KINDS = ("pengaduan", "aspirasi", "permintaan_informasi")
-SLA_CLASSES = ("informasi", "non_lapangan", "lapangan")
 #: Channels a case may come from (the web form is ``web``; admin intake records the real one).
 CHANNELS = (
     "api",
@@ -127,7 +128,7 @@ def _case_row(new: NewCase, category: _Terms | None, kind: str, now: datetime) -
         "tracking_id": new_tracking_id(),
         "channel": new.channel,
         "kind": kind,
-        "status": "received",
+        "status": Status.RECEIVED.value,
         "sla_class": category.default_sla_class if category else None,
         "category_code": new.category_code,
         "anonymous": new.anonymous,
@@ -166,7 +167,7 @@ def _reporter_row(new: NewCase, case_id: int) -> dict[str, Any]:
 
 def _received_event(new: NewCase, row: dict[str, Any], case_id: int, actor: Actor) -> NewEvent:
     return NewEvent(
-        "case.received",
+        CaseEvent.RECEIVED,
         actor,
         case_id=case_id,
         data={

@@ -11,6 +11,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.cases.events import checked_data
 from shared.events.subscriptions import consumers_for
 from shared.models import Event, EventDelivery, utcnow
 
@@ -30,8 +31,10 @@ async def emit(
     """Append one event (who, when, what, why) and queue it for every subscribed consumer.
 
     Only flushes: the caller's unit of work commits, so the change and its event are
-    durable together or not at all.
+    durable together or not at all. A ``case.*`` event's data is checked against its
+    payload model (``shared.cases.events``) first.
     """
+    data = checked_data(type, data)
     now = occurred_at or utcnow()
     event = Event(
         case_id=case_id,
@@ -43,7 +46,7 @@ async def emit(
         actor_name=actor.name,
         actor_role=str(actor.role),
         reason=reason,
-        data=data or {},
+        data=data,
         occurred_at=now,
     )
     session.add(event)
@@ -127,7 +130,7 @@ def _event_rows(events: list[NewEvent], now: datetime) -> list[dict[str, Any]]:
             "actor_name": e.actor.name,
             "actor_role": str(e.actor.role),
             "reason": e.reason,
-            "data": e.data or {},
+            "data": checked_data(e.type, e.data),
             "occurred_at": e.occurred_at or now,
         }
         for e in events

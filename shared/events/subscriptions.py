@@ -11,21 +11,20 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
+from shared.cases.events import ALL_CASE_EVENTS, AUDIT_ONLY, CaseEvent
+
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # routing: suggestions and optional auto-forwarding on intake
-    "routing": ("case.received",),
+    "routing": (CaseEvent.RECEIVED,),
     # sla: clocks start, pause, resume and stop on lifecycle events
-    "sla": ("case.*",),
+    "sla": (ALL_CASE_EVENTS,),
     # sync: the SP4N-LAPOR! mirror (its own inbound events are lapor.* and not mirrored back)
-    "sync": ("case.*",),
+    "sync": (ALL_CASE_EVENTS,),
     # notify: messages to reporters, OPDs and escalation contacts
-    "notify": ("case.*", "sla.warning", "sla.breached"),
+    "notify": (ALL_CASE_EVENTS, "sla.warning", "sla.breached"),
 }
 
-
-#: Events that only record something in the audit trail (who read an identity, an internal
-#: note): no consumer acts on them, so they queue no deliveries.
-AUDIT_ONLY: frozenset[str] = frozenset({"case.identity_viewed", "case.note_added"})
+__all__ = ["AUDIT_ONLY", "SUBSCRIPTIONS", "consumers_for"]
 
 
 @lru_cache(maxsize=512)

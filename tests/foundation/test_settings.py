@@ -1,5 +1,6 @@
-"""One settings object (STYLE.md 2): demo secrets refused in production against the real
-SP4N-LAPOR!, an unknown timezone refused, secrets never printed."""
+"""One settings object (STYLE.md 2): production refuses every weak setting (demo or empty
+LAPOR! secrets, the simulator, SQLite, CHANGE_ME placeholders) naming what to set; an unknown
+timezone refused; secrets never printed."""
 
 from __future__ import annotations
 
@@ -14,40 +15,105 @@ REAL_SECRETS = {
     "lapor_token": "token-asli",
     "lapor_webhook_secret": "rahasia-webhook-asli",
 }
+#: A production configuration that passes every check; each test below weakens one thing.
+PRODUCTION = {
+    "env": "production",
+    "database_url": "postgresql://simpul:kata-sandi@db.internal/simpul",
+    "lapor_base_url": REAL_LAPOR,
+    "lapor_institution_id": 3301,
+    "lapor_user_id": 77,
+    **REAL_SECRETS,
+}
 
 
 def _settings(**values) -> Settings:  # noqa: ANN003
     return Settings(_env_file=None, **values)
 
 
-def test_demo_secrets_are_refused_in_production_against_the_real_lapor():
+def _refusal(**changes) -> str:  # noqa: ANN003
     with pytest.raises(ValidationError) as refused:
-        _settings(env="production", lapor_base_url=REAL_LAPOR)
-    message = str(refused.value)
-    for name in ("SIMPUL_LAPOR_AUTH_KEY", "SIMPUL_LAPOR_TOKEN", "SIMPUL_LAPOR_WEBHOOK_SECRET"):
-        assert name in message
-    assert "demo-auth-key" not in message  # names the variable, never echoes the secret
+        _settings(**{**PRODUCTION, **changes})
+    return str(refused.value)
 
 
-@pytest.mark.parametrize("left_as_demo", sorted(REAL_SECRETS))
-def test_one_demo_secret_left_is_enough_to_refuse(left_as_demo):
-    values = {k: v for k, v in REAL_SECRETS.items() if k != left_as_demo}
-    with pytest.raises(ValidationError, match=f"SIMPUL_{left_as_demo.upper()}"):
-        _settings(env="production", lapor_base_url=REAL_LAPOR, **values)
-
-
-def test_production_with_real_secrets_is_accepted_and_hides_them():
-    settings = _settings(env="production", lapor_base_url=REAL_LAPOR, **REAL_SECRETS)
+def test_a_complete_production_configuration_starts_and_hides_its_secrets():
+    settings = _settings(**PRODUCTION)
     assert settings.lapor_auth_key.get_secret_value() == "kunci-asli-dari-kementerian"
     shown = repr(settings) + str(settings.model_dump())
     for secret in REAL_SECRETS.values():
         assert secret not in shown
 
 
-def test_demo_secrets_are_fine_for_the_embedded_simulator_and_in_dev():
-    assert _settings(env="production").embedded_simulator  # no real LAPOR! to leak them to
-    assert _settings(env="dev", lapor_base_url=REAL_LAPOR).lapor_base_url == REAL_LAPOR
-    assert _settings(env="production", lapor_base_url=REAL_LAPOR, allow_demo_secrets=True)
+@pytest.mark.parametrize(
+    ("weakened", "names"),
+    [
+        ({"lapor_base_url": ""}, "SIMPUL_LAPOR_BASE_URL"),  # the simulator with public keys
+        ({"lapor_webhook_secret": ""}, "SIMPUL_LAPOR_WEBHOOK_SECRET"),
+        ({"lapor_webhook_secret": "   "}, "SIMPUL_LAPOR_WEBHOOK_SECRET"),
+        ({"database_url": "sqlite:///./data/simpul.db"}, "SIMPUL_DATABASE_URL"),
+        ({"database_url": "sqlite+aiosqlite:////var/lib/simpul.db"}, "SIMPUL_DATABASE_URL"),
+        ({"lapor_token": "CHANGE_ME"}, "SIMPUL_LAPOR_TOKEN"),
+        ({"database_url": "postgresql://simpul:CHANGE_ME@db/simpul"}, "SIMPUL_DATABASE_URL"),
+        ({"public_base_url": "https://CHANGE_ME"}, "SIMPUL_PUBLIC_BASE_URL"),
+        ({"lapor_auth_key": "demo-auth-key"}, "SIMPUL_LAPOR_AUTH_KEY"),
+        ({"lapor_token": "demo-token"}, "SIMPUL_LAPOR_TOKEN"),
+        ({"lapor_webhook_secret": "demo-lapor-webhook-secret"}, "SIMPUL_LAPOR_WEBHOOK_SECRET"),
+        ({"lapor_institution_id": 9001}, "SIMPUL_LAPOR_INSTITUTION_ID"),
+        ({"lapor_user_id": 9001}, "SIMPUL_LAPOR_USER_ID"),
+        ({"totp_required_roles": "operator"}, "SIMPUL_TOTP_REQUIRED_ROLES=admin_instansi,operator"),
+        ({"totp_required_roles": ""}, "SIMPUL_TOTP_REQUIRED_ROLES=admin_instansi,operator"),
+    ],
+)
+def test_production_refuses_each_weak_setting_naming_what_to_set(weakened, names):
+    message = _refusal(**weakened)
+    assert "SIMPUL_ENV=production refuses" in message
+    assert f"set {names}" in message or f"in {names}" in message
+    for value in weakened.values():
+        if isinstance(value, str) and len(value.strip()) > 9:
+            assert value not in message  # names the variable, never echoes a value
+
+
+def test_production_may_require_two_factor_of_more_roles():
+    settings = _settings(**PRODUCTION, totp_required_roles="admin_instansi,operator,opd")
+    assert {"admin_instansi", "operator", "opd"} == set(settings.totp_required_role_set)
+
+
+def test_every_weak_setting_is_named_at_once():
+    message = _refusal(lapor_base_url="", database_url="sqlite:///x.db", lapor_webhook_secret="")
+    for name in ("SIMPUL_LAPOR_BASE_URL", "SIMPUL_DATABASE_URL", "SIMPUL_LAPOR_WEBHOOK_SECRET"):
+        assert name in message
+
+
+def test_the_default_settings_are_refused_in_production():
+    message = str(pytest.raises(ValidationError, _settings, env="production").value)
+    for name in ("SIMPUL_DATABASE_URL", "SIMPUL_LAPOR_BASE_URL", "SIMPUL_LAPOR_AUTH_KEY"):
+        assert name in message
+    assert "demo-auth-key" not in message
+
+
+def test_allow_demo_secrets_waives_only_the_demo_lapor_checks():
+    staging = {**PRODUCTION, "allow_demo_secrets": True}
+    for demo in ("lapor_auth_key", "lapor_token", "lapor_webhook_secret"):
+        staging.pop(demo)
+    assert _settings(**{**staging, "lapor_base_url": ""}).embedded_simulator
+    with pytest.raises(ValidationError, match="SIMPUL_DATABASE_URL"):
+        _settings(**{**staging, "database_url": "sqlite:///x.db"})
+    with pytest.raises(ValidationError, match="SIMPUL_LAPOR_WEBHOOK_SECRET"):
+        _settings(**{**staging, "lapor_webhook_secret": ""})
+
+
+def test_dev_and_test_run_on_the_defaults():
+    assert _settings(env="dev").embedded_simulator
+    assert _settings(env="test", lapor_base_url=REAL_LAPOR).lapor_base_url == REAL_LAPOR
+
+
+def test_a_check_added_to_the_list_is_applied(monkeypatch):
+    from shared import config
+
+    extra = config.ProductionCheck(weak=lambda s: s.region == "", message="set SIMPUL_REGION")
+    monkeypatch.setattr(config, "PRODUCTION_CHECKS", [*config.PRODUCTION_CHECKS, extra])
+    assert "set SIMPUL_REGION" in _refusal()
+    assert _settings(**PRODUCTION, region="ID-BA").region == "ID-BA"
 
 
 @pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"])

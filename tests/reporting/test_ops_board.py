@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from shared.cases.labels import STATUS_LABELS
 from shared.models import utcnow
 from shared.models.sla import SlaClock
 from tests.reporting.factories import add_cases, make_case
@@ -82,7 +83,7 @@ async def test_board_shows_cases_clocks_and_opds_at_risk(client, staff_cookie, d
     await login(client, staff_cookie, "admin_instansi", name="Admin Tabanan")
     html = (await client.get("/admin/board")).text
     assert "Admin Tabanan" in html
-    assert '<th scope="row">Didisposisi ke OPD</th><td class="n">2</td>' in html
+    assert f'<th scope="row">{STATUS_LABELS["disposed"]}</th><td class="n">2</td>' in html
     # PUPR: 1 running (past its warning, due within 3 days), 1 breached
     assert (
         '<th scope="row">PUPR</th><td class="n">1</td><td class="n">1</td><td class="n">1</td><td class="n buruk">1</td>'

@@ -178,7 +178,7 @@ async def test_copy_holder_reads_and_notes_but_cannot_respond(disposed, act, aut
     r = await act(copy, tid, "respond", {"message": "Kami bantu."})
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_case_owner"
     assert r.json()["error"]["allowed_actions"] == ["note"]
-    r = await act(copy, tid, "note", {"message": "DLH siap koordinasi."})
+    r = await act(copy, tid, "note", {"note": "DLH siap koordinasi."})
     assert r.status_code == 200
 
 
@@ -297,3 +297,28 @@ async def test_stale_version_is_refused(open_case, act, admin_headers, app, db):
         await second.close()
         await first.close()
     assert (await _case(db, tid)).opd_code == "PUPR"
+
+
+# -- one name per kind of text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "expected", "given"),
+    [
+        ("return", {"note": "Bukan kewenangan kami"}, "reason", "note"),
+        ("archive", {"message": "Ganda"}, "reason", "message"),
+        ("request-info", {"reason": "Mohon foto lokasi"}, "message", "reason"),
+        ("verify", {"message": "lengkap"}, "note", "message"),
+        ("note", {"message": "Koordinasi"}, "note", "message"),
+    ],
+)
+async def test_text_under_another_actions_name_is_422_naming_the_expected_field(
+    open_case, act, admin_headers, db, action, body, expected, given
+):
+    tid = await open_case()
+    r = await act(admin_headers, tid, action, body)
+    assert r.status_code == 422, r.text
+    message = r.json()["error"]["message"]
+    assert f"'{expected}'" in message and f"'{given}'" in message, message
+    assert (await _case(db, tid)).status == "received"
+    assert [e.type for e in await _events(db, tid)] == ["case.received"]

@@ -103,7 +103,7 @@ async def test_apip_reads_only_cases_referred_to_it(open_case, act, admin_header
 
 async def test_internal_notes_are_for_staff_only(disposed, act, auth, client):
     tid = await disposed("PUPR")
-    await act(await auth("opd", "PUPR"), tid, "note", {"message": "Catatan internal rahasia"})
+    await act(await auth("opd", "PUPR"), tid, "note", {"note": "Catatan internal rahasia"})
     staff = (await client.get(f"/admin/cases/{tid}", headers=await auth("opd", "PUPR"))).json()
     assert "Catatan internal rahasia" in [m["body"] for m in staff["messages"]]
     viewer = await client.get(f"/admin/cases/{tid}", headers=await auth("viewer"))

@@ -291,14 +291,14 @@ async def test_expired_clocks_archive_and_close_their_cases_in_batches(app, db, 
 async def test_one_failing_case_does_not_stop_the_batch(app, db, drain, monkeypatch):
     closed, archived = await expiring_cases(db, drain)
     bad = closed[1]
-    real = tasks.system_actions
+    real = tasks.apply_to_many
 
     async def failing_for_bad(session, case_ids, *args, **kwargs):  # noqa: ANN001, ANN202
         if bad in case_ids:
             raise RuntimeError("this case cannot move")
         return await real(session, case_ids, *args, **kwargs)
 
-    monkeypatch.setattr(tasks, "system_actions", failing_for_bad)
+    monkeypatch.setattr(tasks, "apply_to_many", failing_for_bad)
     with capture_logs() as logs:
         counts = await sweep(app.state.ctx, CLOSE_AT, batch_size=2)
     assert (counts["closed"], counts["archived"]) == (len(closed) - 1, len(archived))
@@ -309,7 +309,7 @@ async def test_one_failing_case_does_not_stop_the_batch(app, db, drain, monkeypa
     assert bad_clock.state == "running" and (await case_row(db, bad)).status == "resolved"
     await check_expired(db, [c for c in closed if c != bad], archived)
 
-    monkeypatch.setattr(tasks, "system_actions", real)
+    monkeypatch.setattr(tasks, "apply_to_many", real)
     assert (await sweep(app.state.ctx, CLOSE_AT, batch_size=2))["closed"] == 1
     await check_expired(db, closed, archived)
 

@@ -72,7 +72,7 @@ async def test_reporter_followups_and_a_rating_arrive_once(sync_app, lapor_sim_a
     received = await events_of(sync_app, "lapor.followup_received", case_id)
     assert len(received) == 2
     [rated] = await events_of(sync_app, "case.rated", case_id)
-    assert rated.actor_type == "lapor" and rated.data["score"] == 4
+    assert rated.actor_type == "lapor" and rated.data["rating"] == 4
     async with sync_app.state.db.session() as session:
         messages = list(
             await session.scalars(

@@ -86,7 +86,7 @@ async def test_status_changes_and_responses_follow_in_order(sync_app, lapor_sim_
 async def test_events_written_by_lapor_are_not_mirrored_back(sync_app, lapor_sim_admin):
     case_id, tracking_id = await open_case(sync_app)
     await settle(sync_app)
-    await act(sync_app, case_id, "case.rated", None, actor=LAPOR_ACTOR, data={"score": 5})
+    await act(sync_app, case_id, "case.rated", None, actor=LAPOR_ACTOR, data={"rating": 5})
     await act(sync_app, case_id, "case.verified", "verified", actor=LAPOR_ACTOR)
     await settle(sync_app)
     [national] = by_tag(await lapor_sim_admin.complaints(), tracking_id)

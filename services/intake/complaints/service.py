@@ -29,6 +29,8 @@ from services.intake.complaints.schemas import (
 )
 from shared.auth import Actor, ClientAppRef
 from shared.calendar import base_calendar
+from shared.cases import deadlines
+from shared.cases.labels import APP_TIMELINE, PUBLIC_TIMELINE, event_label, status_label
 from shared.cases.service import NewCase, OpenedCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.errors import Conflict, Unauthorized
@@ -37,63 +39,10 @@ from shared.models import Case, ClientApp, utcnow
 from shared.storage import AttachmentStore, display_filename
 
 #: Permen 62/2018: Admin Instansi verifies a complaint within 3 working days of receipt.
-VERIFICATION_WORKING_DAYS = 3
+VERIFICATION_WORKING_DAYS = deadlines.VERIFICATION.working_days
 #: How long an Idempotency-Key holds (CONTRACT.md).
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 MAX_IDEMPOTENCY_KEY = 200
-
-STATUS_LABELS = {
-    "received": "Diterima, menunggu verifikasi",
-    "awaiting_info": "Menunggu kelengkapan data dari pelapor",
-    "verified": "Terverifikasi",
-    "disposed": "Diteruskan ke perangkat daerah",
-    "in_progress": "Sedang ditindaklanjuti",
-    "returned": "Dalam verifikasi ulang",
-    "referred_apip": "Ditangani Inspektorat",
-    "resolved": "Selesai ditindaklanjuti",
-    "closed": "Ditutup",
-    "archived": "Diarsipkan",
-    "forwarded_national": "Diteruskan ke Admin Nasional SP4N-LAPOR!",
-}
-EVENT_LABELS = {
-    "case.received": "Laporan diterima",
-    "case.verified": "Laporan diverifikasi",
-    "case.info_requested": "Admin meminta kelengkapan data",
-    "case.info_provided": "Pelapor melengkapi data",
-    "case.disposed": "Diteruskan ke perangkat daerah",
-    "case.returned": "Dikembalikan untuk diteruskan ulang",
-    "case.responded": "Tanggapan diberikan",
-    "case.resolved": "Tanggapan akhir diberikan",
-    "case.reopened": "Laporan dibuka kembali",
-    "case.closed": "Laporan ditutup",
-    "case.archived": "Laporan diarsipkan",
-    "case.forwarded_national": "Diteruskan ke Admin Nasional",
-    "case.referred_apip": "Diteruskan ke Inspektorat",
-    "case.message_received": "Pesan tambahan dari pelapor",
-    "case.rated": "Pelapor memberi penilaian",
-}
-#: What anyone with the tracking ID sees: lifecycle steps only (no internal hand-offs).
-PUBLIC_TIMELINE = (
-    "case.received",
-    "case.verified",
-    "case.info_requested",
-    "case.info_provided",
-    "case.disposed",
-    "case.responded",
-    "case.resolved",
-    "case.reopened",
-    "case.closed",
-    "case.archived",
-    "case.forwarded_national",
-)
-#: What the app that pushed the case sees besides: hand-offs, follow-ups, the rating.
-APP_TIMELINE = (
-    *PUBLIC_TIMELINE,
-    "case.returned",
-    "case.referred_apip",
-    "case.message_received",
-    "case.rated",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +265,7 @@ async def store_attachments(settings: Settings, complaint: ComplaintIn) -> list[
 
 
 def _timeline(rows: list[tuple[str, datetime]]) -> list[TimelineEntry]:
-    return [TimelineEntry(type=t, at=at, label=EVENT_LABELS.get(t, t)) for t, at in rows]
+    return [TimelineEntry(type=t, at=at, label=event_label(t)) for t, at in rows]
 
 
 async def view_for_app(session: AsyncSession, settings: Settings, case: Case) -> ComplaintForApp:
@@ -331,7 +280,7 @@ async def view_for_app(session: AsyncSession, settings: Settings, case: Case) ->
     return ComplaintForApp(
         tracking_id=case.tracking_id,
         status=case.status,
-        status_label=STATUS_LABELS.get(case.status, case.status),
+        status_label=status_label(case.status),
         status_url=status_url(settings, case.tracking_id),
         kind=case.kind,
         category=case.category_code,
@@ -368,7 +317,7 @@ async def public_view(session: AsyncSession, case: Case) -> PublicComplaint:
     base = {
         "tracking_id": case.tracking_id,
         "status": case.status,
-        "status_label": STATUS_LABELS.get(case.status, case.status),
+        "status_label": status_label(case.status),
         "confidential": case.confidential,
     }
     if case.confidential:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import structlog
@@ -30,6 +29,13 @@ from services.intake.channels import ADAPTERS, ChannelSendError
 from services.intake.notify import repository as repo
 from services.intake.notify.templates import TEMPLATE_FOR_EVENT, MessageContext, render
 from services.intake.web.rating import rating_url
+from shared.cases.events import (
+    CaseEvent,
+    DisposedPayload,
+    InfoRequestedPayload,
+    ResponsePayload,
+    payload_of,
+)
 from shared.config import Settings
 from shared.db import Database
 from shared.models import Case, Event, Opd, OutboundMessage, Reporter
@@ -100,27 +106,24 @@ def status_url(settings: Settings, tracking_id: str) -> str:
 async def _message_context(
     session: AsyncSession, case: Case, event: Event, template: str, settings: Settings
 ) -> MessageContext:
-    data: dict[str, Any] = event.data or {}
+    payload = payload_of(event)
     text = None
     opd_name = None
-    if template == "disposed":
-        opd_name = data.get("opd_name")
-        code = data.get("opd") or data.get("opd_code") or case.opd_code
+    if isinstance(payload, DisposedPayload):
+        opd_name = payload.opd_name
+        code = payload.opd or case.opd_code
         if not opd_name and code:
             opd = await session.get(Opd, code)
             opd_name = opd.name if opd else None
-    elif template == "info_requested":
-        text = data.get("message") or event.reason
-    elif template in ("responded", "resolved"):
-        text = data.get("message")
+    elif isinstance(payload, InfoRequestedPayload):
+        text = payload.message or event.reason
+    elif isinstance(payload, ResponsePayload):
+        text = payload.message
         if not text:
-            message_id = data.get("message_id")
-            reply = await repo.reply_message(
-                session, case.id, message_id if isinstance(message_id, int) else None
-            )
+            reply = await repo.reply_message(session, case.id, payload.message_id)
             text = reply.body if reply else None
     elif template in ("archived", "forwarded_national"):
-        text = event.reason or data.get("reason") or case.archive_reason
+        text = event.reason or payload.reason or case.archive_reason
     return MessageContext(
         tracking_id=case.tracking_id,
         status_url=status_url(settings, case.tracking_id),
@@ -134,16 +137,13 @@ async def _message_context(
 async def notify_reporter(session: AsyncSession, event: Event, settings: Settings) -> bool:
     """Queue the reporter's message for ``event`` (at most one per event); True if queued.
 
-    ``case.received`` carrying ``data.inline_reply`` (or ``reporter_acknowledged``) is
-    skipped: the channel already answered inline (Twilio's TwiML reply carries the ID).
+    ``case.received`` carrying ``inline_reply`` is skipped: the channel already answered
+    inline (Twilio's TwiML reply carries the ID).
     """
     template = TEMPLATE_FOR_EVENT.get(event.type)
     if template is None or event.case_id is None:
         return False
-    data = event.data or {}
-    if event.type == "case.received" and (
-        data.get("inline_reply") or data.get("reporter_acknowledged")
-    ):
+    if event.type == CaseEvent.RECEIVED and payload_of(event).inline_reply:
         return False
     case = await session.get(Case, event.case_id)
     if case is None:

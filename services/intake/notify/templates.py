@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.cases.events import CaseEvent
+
 #: Event type -> template name, for events addressed to the reporter.
 TEMPLATE_FOR_EVENT: dict[str, str] = {
-    "case.received": "received",
-    "case.verified": "verified",
-    "case.disposed": "disposed",
-    "case.info_requested": "info_requested",
-    "case.responded": "responded",
-    "case.resolved": "resolved",
-    "case.archived": "archived",
-    "case.closed": "closed",
-    "case.forwarded_national": "forwarded_national",
+    CaseEvent.RECEIVED: "received",
+    CaseEvent.VERIFIED: "verified",
+    CaseEvent.DISPOSED: "disposed",
+    CaseEvent.INFO_REQUESTED: "info_requested",
+    CaseEvent.RESPONDED: "responded",
+    CaseEvent.RESOLVED: "resolved",
+    CaseEvent.ARCHIVED: "archived",
+    CaseEvent.CLOSED: "closed",
+    CaseEvent.FORWARDED_NATIONAL: "forwarded_national",
     "sla.breached": "sla_breached",
 }
 

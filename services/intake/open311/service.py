@@ -25,6 +25,9 @@ from services.intake.open311.schemas import (
 )
 from shared.auth import Actor
 from shared.calendar import WorkingCalendar, base_calendar
+from shared.cases import deadlines
+from shared.cases.events import payload_of
+from shared.cases.labels import STATUS_NOTES
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.config import Settings
 from shared.errors import SimpulError
@@ -39,9 +42,7 @@ BASE_PATH = "/open311/v2"
 CHANNEL = "open311"
 
 #: Permen 62/2018: Admin Instansi verifies within 3 working days of receipt.
-VERIFICATION_WORKING_DAYS = 3
-#: Resolution deadlines by SLA class, counted from disposal to the OPD (DESIGN.md).
-RESOLUTION_WORKING_DAYS = {"informasi": 5, "non_lapangan": 14, "lapangan": 60}
+VERIFICATION_WORKING_DAYS = deadlines.VERIFICATION.working_days
 #: The spec: without dates, answer the last 90 days.
 DEFAULT_WINDOW = timedelta(days=90)
 
@@ -58,20 +59,6 @@ SERVICE_NOTICE = (
 )
 POST_NOTICE = "Laporan diterima dengan nomor {tracking_id}. " + SERVICE_NOTICE
 
-#: ``status_notes`` and update texts: what each Simpul status means, for the public.
-STATUS_NOTES = {
-    Status.RECEIVED: "Laporan diterima dan menunggu verifikasi.",
-    Status.AWAITING_INFO: "Menunggu kelengkapan data dari pelapor.",
-    Status.VERIFIED: "Laporan telah diverifikasi.",
-    Status.DISPOSED: "Laporan diteruskan ke perangkat daerah yang berwenang.",
-    Status.IN_PROGRESS: "Laporan sedang ditindaklanjuti.",
-    Status.RETURNED: "Laporan dikembalikan ke Admin Instansi untuk diteruskan kembali.",
-    Status.REFERRED_APIP: "Laporan diteruskan ke Inspektorat (APIP).",
-    Status.RESOLVED: "Laporan telah diselesaikan.",
-    Status.CLOSED: "Laporan ditutup.",
-    Status.ARCHIVED: "Laporan diarsipkan.",
-    Status.FORWARDED_NATIONAL: "Laporan diteruskan ke Admin Nasional SP4N-LAPOR!.",
-}
 CONFIDENTIAL_REPLY = "Tanggapan telah disampaikan kepada pelapor."
 
 #: Events that change a case's status, and the status they lead to. ``case.responded`` is
@@ -126,7 +113,7 @@ def expected_datetime(
         if case.status in _BEFORE_DISPOSAL:
             return calendar.working_days_after(case.received_at, VERIFICATION_WORKING_DAYS)
         if case.status in _WITH_OPD and case.disposed_at is not None:
-            days = RESOLUTION_WORKING_DAYS.get(case.sla_class or "")
+            days = deadlines.resolution_working_days(case.sla_class)
             return calendar.working_days_after(case.disposed_at, days) if days else None
     except ValueError:  # a date outside the calendar's years: no estimate rather than a 500
         return None
@@ -401,7 +388,7 @@ async def list_updates(
             event, case = events[ref.id]
             target = STATUS_EVENTS[event.type]
             description = STATUS_NOTES[target]
-            opd = (event.data or {}).get("opd") if target == Status.DISPOSED else None
+            opd = payload_of(event).opd if target == Status.DISPOSED else None
             if isinstance(opd, str) and opd in opds and not case.confidential:
                 description = f"Laporan diteruskan ke {opds[opd]}."
             updates.append(

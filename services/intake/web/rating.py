@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.cases.events import CaseEvent
 from shared.config import Settings
 from shared.events import emit
 from shared.lifecycle import Role
@@ -82,8 +83,8 @@ async def record_rating(
     via = actor.id.removeprefix("channel:") if actor.id else "web"
     await emit(
         session,
-        "case.rated",
+        CaseEvent.RATED,
         actor,
         case_id=case.id,
-        data={"rating": score, "via": via, "comment": bool(comment)},
+        data={"rating": score, "via": via, "has_comment": bool(comment)},
     )

@@ -32,10 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.channels import InboundMessage
 from services.intake.webhooks import replies, repository
 from shared.auth import Actor
+from shared.cases.events import CaseEvent, ReporterMessagePayload
 from shared.cases.service import NewCase, ReporterInput, create_case, get_by_tracking_id
+from shared.cases.workflow import apply
 from shared.config import Settings
 from shared.events import emit
-from shared.lifecycle import TERMINAL, Action, Role, Status, next_status
+from shared.lifecycle import TERMINAL, Action, Role, Status
 from shared.models import Attachment, Case, CaseMessage, utcnow
 from shared.phones import try_normalize_phone
 from shared.tracking import find_in_text, normalize
@@ -204,7 +206,7 @@ async def _new_case(
         case=case,
         reply=f"{note} {ack}" if note else ack,
         extra_reply=note,
-        events=["case.received"],
+        events=[CaseEvent.RECEIVED],
     )
 
 
@@ -224,32 +226,34 @@ async def _join(
     await session.flush()
     attached = await _attach_media(session, case.id, thread_message.id, message, sender.adapter)
     located = _locate(case, message)
-    data = {
-        "message_id": thread_message.id,
-        "channel": sender.case_channel,
-        "via": sender.adapter,
-        "attachments": attached,
-        "location_added": located,
-        "inline_reply": sender.adapter == "twilio",
-    }
-    await emit(session, "case.message_received", actor, case_id=case.id, data=data)
+    payload = ReporterMessagePayload(
+        message_id=thread_message.id,
+        channel=sender.case_channel,
+        via=sender.adapter,
+        attachments=attached,
+        location_added=located,
+        inline_reply=sender.adapter == "twilio",
+    )
+    data = payload.model_dump()
+    await emit(session, CaseEvent.MESSAGE_RECEIVED, actor, case_id=case.id, data=data)
     if case.status != Status.AWAITING_INFO:
         reply = replies.joined(case.tracking_id)
         return Outcome(
-            "joined", case=case, reply=reply, extra_reply=reply, events=["case.message_received"]
+            "joined",
+            case=case,
+            reply=reply,
+            extra_reply=reply,
+            events=[CaseEvent.MESSAGE_RECEIVED],
         )
 
-    case.status = next_status(case.status, Action.PROVIDE_INFO, Role.REPORTER)
-    case.status_changed_at = utcnow()
-    await session.flush()
-    await emit(session, "case.info_provided", actor, case_id=case.id, data=data)
+    await apply(session, case, Action.PROVIDE_INFO, actor, payload=payload)
     reply = replies.info_provided(case.tracking_id)
     return Outcome(
         "info_provided",
         case=case,
         reply=reply,
         extra_reply=reply,
-        events=["case.message_received", "case.info_provided"],
+        events=[CaseEvent.MESSAGE_RECEIVED, CaseEvent.INFO_PROVIDED],
     )
 
 
@@ -269,13 +273,13 @@ async def _rate(session: AsyncSession, case: Case, rating: int, sender: Sender) 
     await session.flush()
     await emit(
         session,
-        "case.rated",
+        CaseEvent.RATED,
         reporter_actor(sender.adapter),
         case_id=case.id,
         data={"rating": rating, "via": sender.adapter, "inline_reply": sender.adapter == "twilio"},
     )
     reply = replies.rated(case.tracking_id, rating)
-    return Outcome("rated", case=case, reply=reply, extra_reply=reply, events=["case.rated"])
+    return Outcome("rated", case=case, reply=reply, extra_reply=reply, events=[CaseEvent.RATED])
 
 
 async def _attach_media(

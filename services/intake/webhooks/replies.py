@@ -7,8 +7,8 @@ use the public API's labels, so SMS and the tracking page say the same words.
 
 from __future__ import annotations
 
-from services.intake.complaints.service import STATUS_LABELS
 from services.intake.notify.templates import MessageContext, render
+from shared.cases.labels import status_label
 from shared.config import Settings
 
 
@@ -40,7 +40,7 @@ def info_provided(tracking_id: str) -> str:
 
 def status_answer(settings: Settings, tracking_id: str, status: str) -> str:
     return (
-        f"Status laporan {tracking_id}: {STATUS_LABELS.get(status, status)}. "
+        f"Status laporan {tracking_id}: {status_label(status)}. "
         f"Rincian: {status_url(settings, tracking_id)}"
     )
 

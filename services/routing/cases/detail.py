@@ -29,6 +29,7 @@ from shared.cases.access import (
     owns_case,
     strip_identity,
 )
+from shared.cases.events import CaseEvent
 from shared.models import Case, Event
 from shared.models.sla import SlaClock
 
@@ -48,7 +49,7 @@ def _actor(event: Event, *, full: bool, show_reporter: bool) -> dict[str, Any]:
 
 #: Events whose reason / ``note`` is an internal note (hidden from viewer and operator).
 INTERNAL_NOTE_EVENTS = frozenset(
-    {"case.verified", "case.disposed", "case.referred_apip", NOTE_EVENT}
+    {CaseEvent.VERIFIED, CaseEvent.DISPOSED, CaseEvent.REFERRED_APIP, NOTE_EVENT}
 )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Kind = Literal["pengaduan", "aspirasi", "permintaan_informasi"]
 SlaClass = Literal["informasi", "non_lapangan", "lapangan"]
@@ -16,8 +17,31 @@ Text = Field(min_length=1, max_length=5000)
 Reason = Field(min_length=1, max_length=2000)
 
 
+#: The one name of each kind of free text in an action body (CONTRACT.md, Ops): ``note`` is
+#: an internal note for staff, ``message`` is text for the reporter, ``reason`` is why the
+#: case leaves its path (return, reopen, archive, forward-national).
+TEXT_FIELDS = ("note", "message", "reason")
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_name_per_text(cls, data: Any) -> Any:
+        """A text under another action's name (``note`` for ``return``...) is refused with
+        the name this action expects, rather than a bare "extra field" and "missing"."""
+        if not isinstance(data, dict):
+            return data
+        expected = [f for f in TEXT_FIELDS if f in cls.model_fields]
+        for given in TEXT_FIELDS:
+            if given in data and given not in cls.model_fields and expected:
+                raise PydanticCustomError(
+                    "wrong_text_field",
+                    "this action takes its text in '{expected}', not '{given}'",
+                    {"expected": expected[0], "given": given},
+                )
+        return data
 
 
 class VerifyBody(Body):
@@ -54,7 +78,7 @@ class ReferApipBody(Body):
 
 
 class NoteBody(Body):
-    message: str = Text
+    note: str = Text
 
 
 class LocationIn(Body):

@@ -25,6 +25,18 @@ from services.routing.cases import repository, schemas
 from shared.auth import Actor
 from shared.calendar import calendar_from_settings
 from shared.cases.access import STAFF_ROLES, owns_case
+from shared.cases.events import (
+    CaseEvent,
+    DisposedPayload,
+    EndedPayload,
+    InfoRequestedPayload,
+    NotePayload,
+    OpdPayload,
+    ReopenedPayload,
+    ResponsePayload,
+    VerifiedPayload,
+)
+from shared.cases.workflow import apply
 from shared.config import Settings
 from shared.errors import Forbidden, Unprocessable
 from shared.events import emit
@@ -47,7 +59,7 @@ HTTP_ACTIONS = (
 )
 #: Not a lifecycle transition: an internal note (copy holders coordinate through these).
 NOTE = "note"
-NOTE_EVENT = "case.note_added"
+NOTE_EVENT = CaseEvent.NOTE_ADDED
 
 
 async def caller_actions(session: AsyncSession, case: Case, actor: Actor) -> list[str]:
@@ -83,14 +95,6 @@ async def _transition(
     return target
 
 
-def _set_status(case: Case, status: Status) -> None:
-    now = utcnow()
-    if case.status != status:
-        case.status_changed_at = now
-    case.status = str(status)
-    case.updated_at = now  # always touch the row: the version check serializes every action
-
-
 def _message(
     session: AsyncSession, case: Case, actor: Actor, kind: str, body: str, *, final: bool = False
 ) -> CaseMessage:
@@ -121,7 +125,7 @@ async def _opd_name(session: AsyncSession, code: str | None) -> str | None:
 async def verify(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.VerifyBody, settings: Settings
 ) -> None:
-    target = await _transition(session, case, actor, Action.VERIFY)
+    await _transition(session, case, actor, Action.VERIFY)
     changes: dict[str, Any] = {}
     if body.category is not None and body.category != case.category_code:
         category = await session.get(Category, body.category)
@@ -144,25 +148,17 @@ async def verify(
         if value is not None and value != getattr(case, column):
             changes[field] = [getattr(case, column), value]
             setattr(case, column, value)
-    case.verified_at = utcnow()
-    _set_status(case, target)
     if body.note:
         _message(session, case, actor, "internal_note", body.note)
-    await emit(
-        session,
-        "case.verified",
-        actor,
-        case_id=case.id,
-        reason=body.note,
-        data={
-            "changes": changes,
-            "kind": case.kind,
-            "category": case.category_code,
-            "sla_class": case.sla_class,
-            "anonymous": case.anonymous,
-            "confidential": case.confidential,
-        },
+    payload = VerifiedPayload(
+        changes=changes,
+        kind=case.kind,
+        category=case.category_code,
+        sla_class=case.sla_class,
+        anonymous=case.anonymous,
+        confidential=case.confidential,
     )
+    await apply(session, case, Action.VERIFY, actor, reason=body.note, payload=payload)
 
 
 async def request_info(
@@ -172,24 +168,17 @@ async def request_info(
     body: schemas.RequestInfoBody,
     settings: Settings,
 ) -> None:
-    target = await _transition(session, case, actor, Action.REQUEST_INFO, body.message)
-    _set_status(case, target)
+    await _transition(session, case, actor, Action.REQUEST_INFO, body.message)
     reply = _message(session, case, actor, "reply", body.message)
     await session.flush()
-    await emit(
-        session,
-        "case.info_requested",
-        actor,
-        case_id=case.id,
-        reason=body.message,
-        data={"message": body.message, "message_id": reply.id},
-    )
+    payload = InfoRequestedPayload(message=body.message, message_id=reply.id)
+    await apply(session, case, Action.REQUEST_INFO, actor, reason=body.message, payload=payload)
 
 
 async def dispose(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.DisposeBody, settings: Settings
 ) -> None:
-    target = await _transition(session, case, actor, Action.DISPOSE)
+    await _transition(session, case, actor, Action.DISPOSE)
     opd = await repository.active_opd(session, body.opd)
     if opd is None:
         raise Unprocessable(
@@ -214,46 +203,31 @@ async def dispose(
     for code in copies:
         if code not in existing:
             session.add(CaseCopy(case_id=case.id, opd_code=code, created_at=utcnow()))
-    previous_opd = case.opd_code
-    case.opd_code, case.sla_class, case.disposed_at = opd.code, sla_class, utcnow()
-    _set_status(case, target)
+    payload = DisposedPayload(
+        opd=opd.code,
+        opd_name=opd.name,
+        copies=copies,
+        sla_class=sla_class,
+        previous_opd=case.opd_code,
+        kind=case.kind,
+        category=case.category_code,
+    )
+    case.opd_code, case.sla_class = opd.code, sla_class
     if body.note:
         _message(session, case, actor, "internal_note", body.note)
-    await emit(
-        session,
-        "case.disposed",
-        actor,
-        case_id=case.id,
-        reason=body.note,
-        data={
-            "opd": opd.code,
-            "opd_name": opd.name,
-            "copies": copies,
-            "sla_class": sla_class,
-            "previous_opd": previous_opd,
-            "kind": case.kind,
-            "category": case.category_code,
-        },
-    )
+    await apply(session, case, Action.DISPOSE, actor, reason=body.note, payload=payload)
 
 
 async def return_case(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.ReasonBody, settings: Settings
 ) -> None:
-    target = await _transition(session, case, actor, Action.RETURN, body.reason)
+    await _transition(session, case, actor, Action.RETURN, body.reason)
     opd_code = case.opd_code
     # Back to Admin Instansi's queue: the returning OPD no longer holds the case.
     case.opd_code = None
-    _set_status(case, target)
     _message(session, case, actor, "internal_note", f"Dikembalikan: {body.reason}")
-    await emit(
-        session,
-        "case.returned",
-        actor,
-        case_id=case.id,
-        reason=body.reason,
-        data={"opd": opd_code, "opd_name": await _opd_name(session, opd_code)},
-    )
+    payload = OpdPayload(opd=opd_code, opd_name=await _opd_name(session, opd_code))
+    await apply(session, case, Action.RETURN, actor, reason=body.reason, payload=payload)
 
 
 async def respond(
@@ -261,35 +235,24 @@ async def respond(
 ) -> None:
     action = Action.RESOLVE if body.final else Action.RESPOND
     target = await _transition(session, case, actor, action)
-    now = utcnow()
-    if case.first_response_at is None:
-        case.first_response_at = now
-    if body.final:
-        case.resolved_at = now
-    _set_status(case, target)
     reply = _message(session, case, actor, "reply", body.message, final=body.final)
     await session.flush()
     responder_opd = case.opd_code if actor.role != Role.ADMIN_INSTANSI else None
-    await emit(
-        session,
-        "case.resolved" if body.final else "case.responded",
-        actor,
-        case_id=case.id,
-        data={
-            "message": body.message,
-            "message_id": reply.id,
-            "final": body.final,
-            "status": case.status,
-            "opd": responder_opd,
-            "opd_name": await _opd_name(session, responder_opd),
-        },
+    payload = ResponsePayload(
+        message=body.message,
+        message_id=reply.id,
+        final=body.final,
+        status=str(target),
+        opd=responder_opd,
+        opd_name=await _opd_name(session, responder_opd),
     )
+    await apply(session, case, action, actor, payload=payload)
 
 
 async def reopen(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.ReasonBody, settings: Settings
 ) -> None:
-    target = await _transition(session, case, actor, Action.REOPEN, body.reason)
+    await _transition(session, case, actor, Action.REOPEN, body.reason)
     resolved = case.resolved_at or case.closed_at or case.status_changed_at
     calendar = calendar_from_settings(settings)
     window = settings.reopen_window_working_days
@@ -300,81 +263,46 @@ async def reopen(
             code="reopen_window_passed",
             allowed=[a for a in await caller_actions(session, case, actor) if a != "reopen"],
         )
-    previous = {
-        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
-        "status": case.status,
-    }
-    case.resolved_at = None
-    case.closed_at = None
-    _set_status(case, target)
-    await emit(
-        session,
-        "case.reopened",
-        actor,
-        case_id=case.id,
-        reason=body.reason,
-        data={
-            **previous,
-            "opd": case.opd_code,
-            "opd_name": await _opd_name(session, case.opd_code),
-        },
+    payload = ReopenedPayload(
+        resolved_at=case.resolved_at.isoformat() if case.resolved_at else None,
+        status=case.status,
+        opd=case.opd_code,
+        opd_name=await _opd_name(session, case.opd_code),
     )
+    await apply(session, case, Action.REOPEN, actor, reason=body.reason, payload=payload)
 
 
 async def archive(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.ReasonBody, settings: Settings
 ) -> None:
-    target = await _transition(session, case, actor, Action.ARCHIVE, body.reason)
-    case.archived_at, case.archive_reason = utcnow(), body.reason
-    _set_status(case, target)
-    await emit(
-        session,
-        "case.archived",
-        actor,
-        case_id=case.id,
-        reason=body.reason,
-        data={"reason": body.reason},
-    )
+    await _transition(session, case, actor, Action.ARCHIVE, body.reason)
+    payload = EndedPayload(reason=body.reason)
+    await apply(session, case, Action.ARCHIVE, actor, reason=body.reason, payload=payload)
 
 
 async def forward_national(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.ReasonBody, settings: Settings
 ) -> None:
-    target = await _transition(session, case, actor, Action.FORWARD_NATIONAL, body.reason)
-    _set_status(case, target)
-    await emit(
-        session,
-        "case.forwarded_national",
-        actor,
-        case_id=case.id,
-        reason=body.reason,
-        data={"reason": body.reason},
-    )
+    await _transition(session, case, actor, Action.FORWARD_NATIONAL, body.reason)
+    payload = EndedPayload(reason=body.reason)
+    await apply(session, case, Action.FORWARD_NATIONAL, actor, reason=body.reason, payload=payload)
 
 
 async def refer_apip(
     session: AsyncSession, case: Case, actor: Actor, body: schemas.ReferApipBody, settings: Settings
 ) -> None:
     """To the Inspektorat: the case's OPD becomes the APIP OPD, which is what lets APIP read it."""
-    target = await _transition(session, case, actor, Action.REFER_APIP)
+    await _transition(session, case, actor, Action.REFER_APIP)
     apip = await repository.apip_opd(session)
     if apip is None:
         raise Unprocessable(
             "no active OPD of kind 'apip' (Inspektorat) is registered", code="no_apip_opd"
         )
-    previous_opd = case.opd_code
+    payload = OpdPayload(opd=apip.code, opd_name=apip.name, previous_opd=case.opd_code)
     case.opd_code = apip.code
-    _set_status(case, target)
     if body.note:
         _message(session, case, actor, "internal_note", body.note)
-    await emit(
-        session,
-        "case.referred_apip",
-        actor,
-        case_id=case.id,
-        reason=body.note,
-        data={"opd": apip.code, "opd_name": apip.name, "previous_opd": previous_opd},
-    )
+    await apply(session, case, Action.REFER_APIP, actor, reason=body.note, payload=payload)
 
 
 async def add_note(
@@ -385,13 +313,13 @@ async def add_note(
         raise Forbidden(
             f"role {actor.role} may not add notes", code="role_not_allowed", allowed_actions=[]
         )
-    _message(session, case, actor, "internal_note", body.message)
+    _message(session, case, actor, "internal_note", body.note)
     await emit(
         session,
         NOTE_EVENT,
         actor,
         case_id=case.id,
-        data={"note": body.message, "opd": actor.opd_code},
+        data=NotePayload(note=body.note, opd=actor.opd_code).model_dump(exclude_unset=True),
     )
 
 

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
-from shared.cases.service import KINDS, SLA_CLASSES
+from shared.cases.deadlines import SLA_CLASSES
+from shared.cases.service import KINDS
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import emit
 from shared.models import Category, Desa, Kecamatan, Opd, utcnow

@@ -16,6 +16,7 @@ from services.routing.cases import service as cases
 from services.routing.cases.schemas import DisposeBody, VerifyBody
 from services.routing.rules.service import complaint_of, route
 from shared.auth import SYSTEM
+from shared.cases.events import CaseEvent
 from shared.events import Consumer, WorkerContext
 from shared.lifecycle import Status
 from shared.models import Case, Event
@@ -25,7 +26,7 @@ CONSUMER_NAME = "routing"
 
 
 async def suggest_and_route(session: AsyncSession, event: Event, ctx: WorkerContext) -> None:
-    if event.type != "case.received" or event.case_id is None:
+    if event.type != CaseEvent.RECEIVED or event.case_id is None:
         return
     case = await session.get(Case, event.case_id)
     if case is None:

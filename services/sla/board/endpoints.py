@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared.auth import actor_for_user, staff_session
+from shared.cases.labels import status_label
 from shared.deps import AppDatabase, DbSession
 from shared.events.consumer import backlog
 from shared.identity import sessions
@@ -32,16 +33,6 @@ templates = Environment(
 LOGIN_URL = "/konsol/masuk?lanjut=/admin/board"
 BOARD_ROLES = frozenset({Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR, Role.OPD})
 DUE_SOON = dt.timedelta(days=3)
-STATUS_LABELS = {
-    "received": "Diterima (menunggu verifikasi)",
-    "awaiting_info": "Menunggu data pelapor",
-    "verified": "Terverifikasi",
-    "disposed": "Didisposisi ke OPD",
-    "in_progress": "Sedang ditindaklanjuti",
-    "returned": "Dikembalikan OPD",
-    "referred_apip": "Di APIP",
-    "resolved": "Selesai (menunggu penutupan)",
-}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -64,8 +55,7 @@ async def board(request: Request, session: DbSession, db: AppDatabase) -> Respon
         csrf=live.row.csrf_token,
         now=now,
         statuses=[
-            (STATUS_LABELS.get(s, s), n)
-            for s, n in await repository.open_cases_by_status(session, actor)
+            (status_label(s), n) for s, n in await repository.open_cases_by_status(session, actor)
         ],
         clocks=await repository.clocks_by_kind(session, actor),
         opds=await repository.opds_at_risk(session, actor, now, now + DUE_SOON),

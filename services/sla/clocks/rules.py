@@ -1,13 +1,38 @@
-"""The clocks of Permen 62/2018 (as written into Perbup Tanah Laut 11/2020): how long each
-runs and how early it warns. Durations are working days; warning leads are working days by
-default, calendar days when ``SIMPUL_WARNING_IN_WORKING_DAYS=false`` (DESIGN.md leaves the
-reading open and asks for it to be explicit).
+"""The SLA clocks: their kinds and states. How long each runs and how early it warns are
+the case's numbers, in ``shared.cases.deadlines`` (re-exported here for the clocks' code).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from shared.cases.deadlines import (
+    ARCHIVE_REASON_INCOMPLETE,
+    CLOSE_REASON_SILENCE,
+    CLOSURE,
+    DEFAULT_SLA_CLASS,
+    MISSING_INFO,
+    RESOLUTION_BY_CLASS,
+    VERIFICATION,
+    Deadline,
+    resolution_class,
+)
+
+__all__ = [
+    "ARCHIVE_REASON_INCOMPLETE",
+    "CLOSE_REASON_SILENCE",
+    "CLOSURE",
+    "DEFAULT_SLA_CLASS",
+    "ESCALATING",
+    "EXPIRING",
+    "MISSING_INFO",
+    "RESOLUTION_BY_CLASS",
+    "VERIFICATION",
+    "ClockKind",
+    "ClockRule",
+    "ClockState",
+    "resolution_class",
+]
 
 
 class ClockKind(StrEnum):
@@ -25,39 +50,11 @@ class ClockState(StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True, slots=True)
-class ClockRule:
-    working_days: int
-    #: Days before the deadline the early warning is due; None: the clock never warns.
-    warning_days: int | None = None
-
-
-VERIFICATION = ClockRule(3, warning_days=1)  # our choice: one day before, the last day left
-MISSING_INFO = ClockRule(10)  # Permen 62/2018: 10 WD for missing data, then archived
-CLOSURE = ClockRule(10)
-
-DEFAULT_SLA_CLASS = "non_lapangan"
-RESOLUTION_BY_CLASS: dict[str, ClockRule] = {
-    "informasi": ClockRule(5, warning_days=3),  # information request / normative complaint
-    "non_lapangan": ClockRule(14, warning_days=8),  # no supervision or field check
-    "lapangan": ClockRule(60, warning_days=35),  # needs supervision and a field check
-}
+#: A clock's length and warning lead (``shared.cases.deadlines`` holds the numbers).
+ClockRule = Deadline
 
 #: Clocks whose warning and breach are staff matters (events ``sla.warning``/``sla.breached``
 #: and escalation). The reporter's clock (missing_info) and closure expire into a lifecycle
 #: action instead.
 ESCALATING = (ClockKind.VERIFICATION, ClockKind.RESOLUTION)
 EXPIRING = (ClockKind.MISSING_INFO, ClockKind.CLOSURE)
-
-ARCHIVE_REASON_INCOMPLETE = "Data tidak dilengkapi dalam 10 hari kerja"
-CLOSE_REASON_SILENCE = (
-    "Ditutup otomatis: tidak ada tanggapan pelapor dalam 10 hari kerja setelah jawaban akhir"
-)
-
-
-def resolution_class(sla_class: str | None, case_kind: str | None) -> str:
-    """The case's SLA class, or a default: an information request is ``informasi``, anything
-    else ``non_lapangan`` until Admin Instansi says otherwise."""
-    if sla_class in RESOLUTION_BY_CLASS:
-        return sla_class
-    return "informasi" if case_kind == "permintaan_informasi" else DEFAULT_SLA_CLASS

@@ -30,17 +30,16 @@ newer than the newest applied one is skipped (and starts are keyed by the starti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.calendar import WorkingCalendar
+from shared.cases.events import CaseEvent, case_event, payload_of
 from shared.config import Settings
-from shared.lifecycle import TRANSITIONS, Action, Role, Status, TransitionRefused, check
-from shared.models import Case, Event, utcnow
+from shared.models import Case, Event
 from shared.models.sla import SlaClock
 
 from . import repository
@@ -207,8 +206,161 @@ class _Clocks:
             self.stop(kind, at, ClockState.CANCELLED)
 
 
-def _data(event: Event) -> dict[str, Any]:
-    return event.data if isinstance(event.data, dict) else {}
+@dataclass
+class _Move:
+    """One event's work on one case's clocks: what the steps of ``CLOCK_RULES`` act on."""
+
+    session: AsyncSession
+    calendar: WorkingCalendar
+    settings: Settings
+    event: Event
+    clocks: _Clocks
+
+    @property
+    def at(self) -> dt.datetime:
+        return self.event.occurred_at
+
+    async def start(self, kind: ClockKind, rule: ClockRule, **extra: Any) -> SlaClock:
+        return await start_clock(
+            self.session,
+            self.calendar,
+            self.settings,
+            case_id=self.event.case_id,
+            kind=kind,
+            rule=rule,
+            at=self.at,
+            event_id=self.event.id,
+            **extra,
+        )
+
+    async def case(self) -> Case | None:
+        return await self.session.get(Case, self.event.case_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """End the open clocks of ``kind`` as ``outcome`` (met after the deadline: breached)."""
+
+    kind: ClockKind
+    outcome: ClockState
+
+    async def run(self, move: _Move) -> None:
+        move.clocks.stop(self.kind, move.at, self.outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class StopAll:
+    """The case has ended: a running verification counts as met, everything else cancelled."""
+
+    async def run(self, move: _Move) -> None:
+        move.clocks.stop_all(move.at)
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    kind: ClockKind
+    rule: ClockRule
+
+    async def run(self, move: _Move) -> None:
+        await move.start(self.kind, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    kind: ClockKind
+
+    async def run(self, move: _Move) -> None:
+        for clock in move.clocks.of(self.kind):
+            pause(clock, move.calendar, move.at, move.event.id)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeOrStart:
+    """Resume the paused clocks of ``kind`` with the days they had left; none paused (the
+    case had moved past it): start a fresh one."""
+
+    kind: ClockKind
+    rule: ClockRule
+
+    async def run(self, move: _Move) -> None:
+        paused = [c for c in move.clocks.of(self.kind) if c.state == ClockState.PAUSED]
+        for clock in paused:
+            resume(
+                clock, move.calendar, move.at, move.event.id, move.settings.warning_in_working_days
+            )
+        if not paused:
+            await move.start(self.kind, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """Start ``kind`` afresh if one is open (a reporter's message restarts the silence)."""
+
+    kind: ClockKind
+    rule: ClockRule
+
+    async def run(self, move: _Move) -> None:
+        if move.clocks.of(self.kind):
+            move.clocks.stop(self.kind, move.at, ClockState.CANCELLED)
+            await move.start(self.kind, self.rule)
+
+
+#: Where a new resolution clock's OPD comes from.
+EVENT_OPD, EVENT_OR_CASE_OPD, CASE_OPD = "event", "event_or_case", "case"
+
+
+@dataclass(frozen=True, slots=True)
+class StartResolution:
+    """A resolution clock for the case's SLA class (the event's, else the case's; default by
+    kind), held by the OPD the event names (``EVENT_OPD``), or the case's own."""
+
+    opd_from: str
+
+    async def run(self, move: _Move) -> None:
+        payload = payload_of(move.event)
+        case = await move.case()
+        opd = getattr(payload, "opd", None) if self.opd_from != CASE_OPD else None
+        if opd is None and self.opd_from != EVENT_OPD:
+            opd = case.opd_code if case else None
+        sla_class = resolution_class(
+            getattr(payload, "sla_class", None) or (case.sla_class if case else None),
+            case.kind if case else None,
+        )
+        await move.start(
+            ClockKind.RESOLUTION, RESOLUTION_BY_CLASS[sla_class], opd_code=opd, sla_class=sla_class
+        )
+
+
+VER, MISSING, RES, CLOS = (
+    ClockKind.VERIFICATION,
+    ClockKind.MISSING_INFO,
+    ClockKind.RESOLUTION,
+    ClockKind.CLOSURE,
+)
+MET, CANCELLED = ClockState.MET, ClockState.CANCELLED
+
+#: The event → clock rules (see the module docstring), in the order each event applies them.
+#: An event not named here moves no clock.
+CLOCK_RULES: dict[CaseEvent, tuple[Any, ...]] = {
+    CaseEvent.RECEIVED: (Start(VER, VERIFICATION),),
+    CaseEvent.INFO_REQUESTED: (Pause(VER), Stop(MISSING, CANCELLED), Start(MISSING, MISSING_INFO)),
+    CaseEvent.INFO_PROVIDED: (Stop(MISSING, MET), ResumeOrStart(VER, VERIFICATION)),
+    CaseEvent.VERIFIED: (Stop(VER, MET),),
+    CaseEvent.DISPOSED: (Stop(VER, MET), Stop(RES, CANCELLED), StartResolution(EVENT_OR_CASE_OPD)),
+    CaseEvent.RETURNED: (Stop(RES, CANCELLED),),
+    CaseEvent.RESOLVED: (
+        Stop(VER, MET),
+        Stop(RES, MET),
+        Stop(CLOS, CANCELLED),
+        Start(CLOS, CLOSURE),
+    ),
+    CaseEvent.REOPENED: (Stop(CLOS, CANCELLED), Stop(RES, CANCELLED), StartResolution(CASE_OPD)),
+    CaseEvent.REFERRED_APIP: (Stop(VER, MET), Stop(RES, CANCELLED), StartResolution(EVENT_OPD)),
+    CaseEvent.MESSAGE_RECEIVED: (Restart(CLOS, CLOSURE),),
+    CaseEvent.CLOSED: (Stop(CLOS, MET), StopAll()),
+    CaseEvent.ARCHIVED: (StopAll(),),
+    CaseEvent.FORWARDED_NATIONAL: (StopAll(),),
+}
 
 
 async def apply_case_event(
@@ -219,96 +371,15 @@ async def apply_case_event(
     *,
     lock: bool,
 ) -> None:
-    """Move the case's clocks for one ``case.*`` event (see the module docstring)."""
+    """Move the case's clocks for one ``case.*`` event by ``CLOCK_RULES``."""
     if event.case_id is None:
         return
-    at, event_id, kind = event.occurred_at, event.id, event.type.removeprefix("case.")
     open_clocks = await repository.open_clocks(session, event.case_id, lock=lock)
-    if await repository.last_applied_event(session, event.case_id) >= event_id:
+    if await repository.last_applied_event(session, event.case_id) >= event.id:
         return  # redelivered: events reach us in order per case, so this one was applied
-    clocks = _Clocks(open_clocks, event_id)
-    warn_wd = settings.warning_in_working_days
-
-    async def start(clock_kind: ClockKind, rule: ClockRule, **extra: Any) -> SlaClock:
-        return await start_clock(
-            session,
-            calendar,
-            settings,
-            case_id=event.case_id,
-            kind=clock_kind,
-            rule=rule,
-            at=at,
-            event_id=event_id,
-            **extra,
-        )
-
-    async def start_resolution(opd_code: str | None) -> None:
-        case = await session.get(Case, event.case_id)
-        data = _data(event)
-        sla_class = resolution_class(
-            data.get("sla_class") or (case.sla_class if case else None), case.kind if case else None
-        )
-        await start(
-            ClockKind.RESOLUTION,
-            RESOLUTION_BY_CLASS[sla_class],
-            opd_code=opd_code,
-            sla_class=sla_class,
-        )
-
-    def opd_from_event() -> str | None:
-        data = _data(event)
-        return data.get("opd") or data.get("opd_code") or None
-
-    if kind == "received":
-        await start(ClockKind.VERIFICATION, VERIFICATION)
-    elif kind == "info_requested":
-        for clock in clocks.of(ClockKind.VERIFICATION):
-            pause(clock, calendar, at, event_id)
-        clocks.stop(ClockKind.MISSING_INFO, at, ClockState.CANCELLED)
-        await start(ClockKind.MISSING_INFO, MISSING_INFO)
-    elif kind == "info_provided":
-        clocks.stop(ClockKind.MISSING_INFO, at, ClockState.MET)
-        paused = [c for c in clocks.of(ClockKind.VERIFICATION) if c.state == ClockState.PAUSED]
-        for clock in paused:
-            resume(clock, calendar, at, event_id, warn_wd)
-        if not paused:
-            await start(ClockKind.VERIFICATION, VERIFICATION)
-    elif kind == "verified":
-        clocks.stop(ClockKind.VERIFICATION, at, ClockState.MET)
-    elif kind == "disposed":
-        clocks.stop(ClockKind.VERIFICATION, at, ClockState.MET)
-        clocks.stop(ClockKind.RESOLUTION, at, ClockState.CANCELLED)
-        opd = opd_from_event()
-        if opd is None:
-            case = await session.get(Case, event.case_id)
-            opd = case.opd_code if case else None
-        await start_resolution(opd)
-    elif kind == "returned":
-        clocks.stop(ClockKind.RESOLUTION, at, ClockState.CANCELLED)
-    elif kind == "resolved":
-        clocks.stop(ClockKind.VERIFICATION, at, ClockState.MET)
-        clocks.stop(ClockKind.RESOLUTION, at, ClockState.MET)
-        clocks.stop(ClockKind.CLOSURE, at, ClockState.CANCELLED)
-        await start(ClockKind.CLOSURE, CLOSURE)
-    elif kind == "reopened":
-        clocks.stop(ClockKind.CLOSURE, at, ClockState.CANCELLED)
-        clocks.stop(ClockKind.RESOLUTION, at, ClockState.CANCELLED)
-        case = await session.get(Case, event.case_id)
-        await start_resolution(case.opd_code if case else None)
-    elif kind == "referred_apip":
-        clocks.stop(ClockKind.VERIFICATION, at, ClockState.MET)
-        clocks.stop(ClockKind.RESOLUTION, at, ClockState.CANCELLED)
-        await start_resolution(opd_from_event())
-    elif kind == "message_received":
-        # "closes by itself when the reporter says nothing for 10 WD": a reply restarts it.
-        if clocks.of(ClockKind.CLOSURE):
-            clocks.stop(ClockKind.CLOSURE, at, ClockState.CANCELLED)
-            await start(ClockKind.CLOSURE, CLOSURE)
-    elif kind == "closed":
-        clocks.stop(ClockKind.CLOSURE, at, ClockState.MET)
-        clocks.stop_all(at)
-    elif kind in ("archived", "forwarded_national"):
-        clocks.stop_all(at)
+    move = _Move(session, calendar, settings, event, _Clocks(open_clocks, event.id))
+    for step in CLOCK_RULES.get(case_event(event.type), ()):
+        await step.run(move)
     await session.flush()
 
 
@@ -333,58 +404,3 @@ async def reschedule_around(
         moved += clock.deadline_at != before
     await session.flush()
     return moved
-
-
-# -- lifecycle actions taken by the sweeper --------------------------------------------------------
-
-
-def _system_sources(action: Action, reason: str) -> list[str]:
-    """The statuses from which SYSTEM may take ``action`` (the lifecycle table decides);
-    archiving is the missing-data clock's alone, so only a case still awaiting info."""
-    sources = []
-    for status in Status:
-        try:
-            check(status, action, Role.SYSTEM, reason)
-        except TransitionRefused:
-            continue
-        if action == Action.ARCHIVE and status != Status.AWAITING_INFO:
-            continue
-        sources.append(status.value)
-    return sources
-
-
-async def system_actions(
-    session: AsyncSession,
-    case_ids: Collection[int],
-    action: Action,
-    *,
-    reason: str,
-    at: dt.datetime,
-) -> set[int]:
-    """Apply ``action`` as SYSTEM to many cases (archive incomplete ones, close silent ones)
-    with one conditional UPDATE; returns the ids of the cases it moved. A case that has moved
-    on (the transition no longer applies) is left alone. The status test runs in the UPDATE
-    itself, so a concurrent change is never overwritten, and ``version`` is bumped as the
-    ORM would, so a writer holding the old version gets its usual conflict. The caller
-    writes the events."""
-    if not case_ids:
-        return set()
-    rule = TRANSITIONS[action]
-    values: dict[str, Any] = {
-        "status": str(rule.target),
-        "status_changed_at": at,
-        "updated_at": utcnow(),
-        "version": Case.version + 1,
-    }
-    if action == Action.ARCHIVE:
-        values.update(archived_at=at, archive_reason=reason)
-    elif action == Action.CLOSE:
-        values["closed_at"] = at
-    stmt = (
-        update(Case)
-        .where(Case.id.in_(case_ids), Case.status.in_(_system_sources(action, reason)))
-        .values(**values)
-        .returning(Case.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set((await session.scalars(stmt)).all())

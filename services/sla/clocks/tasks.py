@@ -30,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sla.calendar.service import current_calendar
 from services.sla.escalation.service import Escalation, queue_escalations
 from shared.auth import SYSTEM
+from shared.cases.events import EndedPayload
+from shared.cases.workflow import apply_to_many
 from shared.events import Consumer, NewEvent, PeriodicJob, WorkerContext, emit_many
-from shared.lifecycle import TRANSITIONS, Action
+from shared.lifecycle import Action
 from shared.models import Case, Event, Opd, utcnow
 from shared.models.sla import SlaClock
 
@@ -43,7 +45,7 @@ from .rules import (
     ClockKind,
     ClockState,
 )
-from .service import apply_case_event, system_actions
+from .service import apply_case_event
 
 log = structlog.get_logger("simpul.sla")
 
@@ -277,37 +279,28 @@ async def _expire_clocks(
         rows = (await session.execute(_claim(ctx, due, values, SlaClock.deadline_at < now))).all()
         if not rows:
             return []
-        moved = await system_actions(
-            session, {row.case_id for row in rows}, expiry.action, reason=expiry.reason, at=now
-        )
-        events, outcomes = [], []
+        payloads: dict[int, EndedPayload] = {}
+        for row in rows:  # one event per case, as one clock at a time would write
+            payloads.setdefault(row.case_id, _expiry_payload(expiry, row, kind))
+        moved = await apply_to_many(session, payloads, expiry.action, reason=expiry.reason, at=now)
+        outcomes = []
         for row in rows:
-            if row.case_id not in moved:
+            if row.case_id in moved:
+                moved.discard(row.case_id)
+                outcomes.append(expiry.outcome)
+            else:
                 outcomes.append("expired")
-                continue
-            moved.discard(row.case_id)  # one event per case, as one clock at a time would
-            outcomes.append(expiry.outcome)
-            events.append(_expiry_event(expiry, row, kind, now))
-        await emit_many(session, events)
     return outcomes
 
 
-def _expiry_event(expiry: _Expiry, row: Any, kind: ClockKind, now: dt.datetime) -> NewEvent:
-    """``case.archived``/``case.closed`` as SYSTEM, saying which clock ran out."""
-    data = {
-        "clock": kind.value,
-        "clock_id": row.id,
-        "deadline_at": row.deadline_at.isoformat(),
-        "by": "sla",
-        "reason_code": expiry.reason_code,
-    }
-    return NewEvent(
-        TRANSITIONS[expiry.action].event,
-        SYSTEM,
-        case_id=row.case_id,
-        reason=expiry.reason,
-        data=data,
-        occurred_at=now,
+def _expiry_payload(expiry: _Expiry, row: Any, kind: ClockKind) -> EndedPayload:
+    """What ``case.archived``/``case.closed`` says of the clock that ran out."""
+    return EndedPayload(
+        clock=kind.value,
+        clock_id=row.id,
+        deadline_at=row.deadline_at.isoformat(),
+        by="sla",
+        reason_code=expiry.reason_code,
     )
 
 

@@ -46,6 +46,7 @@ from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import ALERTS, INBOUND, POLL_ERRORS
 from services.sync.mirror.service import LAPOR_ACTOR, client_of
 from services.sync.mirror.tuning import tuning_of
+from shared.cases.events import CaseEvent
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import WorkerContext, emit
 from shared.models import Case, CaseMessage, Category, utcnow
@@ -288,12 +289,12 @@ async def _apply_rating(s: Any, case_id: int, complaint: LaporComplaint) -> bool
     )
     await emit(
         s,
-        "case.rated",
+        CaseEvent.RATED,
         LAPOR_ACTOR,
         case_id=case_id,
         data={
-            "score": score,
-            "comment": comment,
+            "rating": score,
+            "has_comment": comment is not None,
             "source": "lapor",
             "lapor_complaint_id": complaint.complaint_id,
         },

@@ -47,8 +47,10 @@ from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import OPS
 from services.sync.mirror.tuning import SyncTuning, tuning_of
 from shared.auth import Actor
+from shared.cases.events import CaseEvent, ResponsePayload, payload_of
+from shared.cases.labels import LAPOR_STATUS_TEXTS as STATUS_TEXTS
 from shared.events import Defer, WorkerContext
-from shared.lifecycle import Role
+from shared.lifecycle import RESPOND_TARGETS, TRANSITIONS, Action, Role, Status
 from shared.models import Case, Event, Reporter
 
 log = structlog.get_logger("simpul.sync.mirror")
@@ -63,35 +65,17 @@ RESYNC_EVENT = "lapor.resync_requested"
 #: the forward's event data. [model]
 DEFAULT_FORWARD_INSTITUTION_ID = 1
 
-#: Lifecycle events that only move the status: the Simpul status they lead to.
+#: Lifecycle events that only move the status: the Simpul status they lead to — the
+#: lifecycle table's targets, less the response and the forward (their own operations).
 STATUS_EVENTS: dict[str, str] = {
-    "case.verified": "verified",
-    "case.info_requested": "awaiting_info",
-    "case.info_provided": "received",
-    "case.disposed": "disposed",
-    "case.returned": "returned",
-    "case.reopened": "in_progress",
-    "case.closed": "closed",
-    "case.archived": "archived",
-    "case.referred_apip": "referred_apip",
+    t.event: str(t.target)
+    for t in TRANSITIONS.values()
+    if t.target is not None and t.action not in (Action.RESOLVE, Action.FORWARD_NATIONAL)
 }
 #: Responses: a follow-up with the reply text, moving the national status.
-RESPONSE_EVENTS: dict[str, str] = {"case.responded": "in_progress", "case.resolved": "resolved"}
-
-#: What the reporter reads on LAPOR! when only the status moves (Bahasa Indonesia).
-STATUS_TEXTS: dict[str, str] = {
-    "received": "Data tambahan telah diterima; laporan Anda diperiksa kembali.",
-    "awaiting_info": "Laporan Anda memerlukan data tambahan.",
-    "verified": "Laporan Anda telah diverifikasi oleh Admin Instansi.",
-    "disposed": "Laporan Anda telah diteruskan kepada perangkat daerah yang berwenang.",
-    "returned": "Laporan Anda sedang ditinjau kembali oleh Admin Instansi.",
-    "in_progress": "Laporan Anda sedang ditindaklanjuti.",
-    "resolved": "Laporan Anda telah selesai ditindaklanjuti.",
-    "closed": "Laporan Anda telah ditutup.",
-    "archived": "Laporan Anda diarsipkan.",
-    "referred_apip": (
-        "Laporan Anda ditangani oleh Aparat Pengawasan Intern Pemerintah (Inspektorat)."
-    ),
+RESPONSE_EVENTS: dict[str, str] = {
+    CaseEvent.RESPONDED: str(RESPOND_TARGETS[Status.DISPOSED]),
+    CaseEvent.RESOLVED: str(TRANSITIONS[Action.RESOLVE].target),
 }
 
 
@@ -117,45 +101,42 @@ def client_of(ctx: WorkerContext) -> LaporClient:
 # -- planning ----------------------------------------------------------------------------
 async def plan(session: Any, event: Event) -> list[PlannedOp]:
     """The operations an event needs (without the create a later op may need first)."""
-    data = event.data or {}
-    if event.type == "case.received":
+    if event.type == RESYNC_EVENT:
+        return [PlannedOp("create"), PlannedOp("status", text=None)]
+    payload = payload_of(event)
+    if event.type == CaseEvent.RECEIVED:
         return [PlannedOp("create")]
     if event.type in STATUS_EVENTS:
         status = STATUS_EVENTS[event.type]
         text = STATUS_TEXTS[status]
-        detail = data.get("message") or event.reason
+        detail = getattr(payload, "message", None) or event.reason
         if status in ("awaiting_info", "archived") and detail:
             text = f"{text} {detail}".strip()
         return [PlannedOp("status", simpul_status=status, text=text)]
     if event.type in RESPONSE_EVENTS:
-        status = data.get("status") or RESPONSE_EVENTS[event.type]
+        status = payload.status or RESPONSE_EVENTS[event.type]
         text = await reply_text(session, event) or STATUS_TEXTS.get(
             status, STATUS_TEXTS["in_progress"]
         )
         return [PlannedOp("followup", simpul_status=status, text=text)]
-    if event.type == "case.forwarded_national":
-        target = data.get("lapor_institution_id") or DEFAULT_FORWARD_INSTITUTION_ID
+    if event.type == CaseEvent.FORWARDED_NATIONAL:
+        target = payload.lapor_institution_id or DEFAULT_FORWARD_INSTITUTION_ID
         return [
-            PlannedOp(
-                "reject", text=event.reason or "Bukan wewenang", target_institution_id=int(target)
-            )
+            PlannedOp("reject", text=event.reason or "Bukan wewenang", target_institution_id=target)
         ]
-    if event.type == RESYNC_EVENT:
-        return [PlannedOp("create"), PlannedOp("status", text=None)]
     return []
 
 
 async def reply_text(session: Any, event: Event) -> str | None:
-    """The reply a response event carries: ``data.message_id`` (preferred), ``data.message``,
+    """The reply a response event carries: its ``message_id`` (preferred), its ``message``,
     or else the case's latest reply written before the event."""
-    data = event.data or {}
-    if data.get("message_id"):
-        message = await repo.message_by_id(session, int(data["message_id"]))
+    payload: ResponsePayload = payload_of(event)
+    if payload.message_id:
+        message = await repo.message_by_id(session, payload.message_id)
         if message is not None:
             return message.body
-    for key in ("message", "body", "text"):
-        if isinstance(data.get(key), str) and data[key].strip():
-            return data[key]
+    if payload.message and payload.message.strip():
+        return payload.message
     message = await repo.latest_reply(session, event.case_id, event.occurred_at)
     return message.body if message is not None else None
 

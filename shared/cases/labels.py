@@ -1,0 +1,99 @@
+"""The words of a case in Bahasa Indonesia — one home for every status and event label.
+
+Citizens (tracking page, CEK replies, apps), staff (the ops board, the console) and
+reports read the same wording from here: a status's short label, its one-sentence note
+for the public (Open311), and what a reporter reads on SP4N-LAPOR! when it moves. The public timeline is derived from the
+lifecycle table: every transition's event except the internal hand-offs
+(``Transition.internal``), so a new transition shows up, or stays internal, by its row.
+"""
+
+from __future__ import annotations
+
+from shared.cases.events import CaseEvent
+from shared.lifecycle import TRANSITIONS, Status
+
+STATUS_LABELS: dict[str, str] = {
+    Status.RECEIVED: "Diterima, menunggu verifikasi",
+    Status.AWAITING_INFO: "Menunggu kelengkapan data dari pelapor",
+    Status.VERIFIED: "Terverifikasi",
+    Status.DISPOSED: "Diteruskan ke perangkat daerah",
+    Status.IN_PROGRESS: "Sedang ditindaklanjuti",
+    Status.RETURNED: "Dalam verifikasi ulang",
+    Status.REFERRED_APIP: "Ditangani Inspektorat",
+    Status.RESOLVED: "Selesai ditindaklanjuti",
+    Status.CLOSED: "Ditutup",
+    Status.ARCHIVED: "Diarsipkan",
+    Status.FORWARDED_NATIONAL: "Diteruskan ke Admin Nasional SP4N-LAPOR!",
+}
+
+#: What each status means, in a sentence, for the public (Open311 ``status_notes`` and updates).
+STATUS_NOTES: dict[str, str] = {
+    Status.RECEIVED: "Laporan diterima dan menunggu verifikasi.",
+    Status.AWAITING_INFO: "Menunggu kelengkapan data dari pelapor.",
+    Status.VERIFIED: "Laporan telah diverifikasi.",
+    Status.DISPOSED: "Laporan diteruskan ke perangkat daerah yang berwenang.",
+    Status.IN_PROGRESS: "Laporan sedang ditindaklanjuti.",
+    Status.RETURNED: "Laporan dikembalikan ke Admin Instansi untuk diteruskan kembali.",
+    Status.REFERRED_APIP: "Laporan diteruskan ke Inspektorat (APIP).",
+    Status.RESOLVED: "Laporan telah diselesaikan.",
+    Status.CLOSED: "Laporan ditutup.",
+    Status.ARCHIVED: "Laporan diarsipkan.",
+    Status.FORWARDED_NATIONAL: "Laporan diteruskan ke Admin Nasional SP4N-LAPOR!.",
+}
+#: What the reporter reads on LAPOR! when only the status moves (Bahasa Indonesia).
+LAPOR_STATUS_TEXTS: dict[str, str] = {
+    Status.RECEIVED: "Data tambahan telah diterima; laporan Anda diperiksa kembali.",
+    Status.AWAITING_INFO: "Laporan Anda memerlukan data tambahan.",
+    Status.VERIFIED: "Laporan Anda telah diverifikasi oleh Admin Instansi.",
+    Status.DISPOSED: "Laporan Anda telah diteruskan kepada perangkat daerah yang berwenang.",
+    Status.RETURNED: "Laporan Anda sedang ditinjau kembali oleh Admin Instansi.",
+    Status.IN_PROGRESS: "Laporan Anda sedang ditindaklanjuti.",
+    Status.RESOLVED: "Laporan Anda telah selesai ditindaklanjuti.",
+    Status.CLOSED: "Laporan Anda telah ditutup.",
+    Status.ARCHIVED: "Laporan Anda diarsipkan.",
+    Status.REFERRED_APIP: (
+        "Laporan Anda ditangani oleh Aparat Pengawasan Intern Pemerintah (Inspektorat)."
+    ),
+}
+
+EVENT_LABELS: dict[str, str] = {
+    CaseEvent.RECEIVED: "Laporan diterima",
+    CaseEvent.VERIFIED: "Laporan diverifikasi",
+    CaseEvent.INFO_REQUESTED: "Admin meminta kelengkapan data",
+    CaseEvent.INFO_PROVIDED: "Pelapor melengkapi data",
+    CaseEvent.DISPOSED: "Diteruskan ke perangkat daerah",
+    CaseEvent.RETURNED: "Dikembalikan untuk diteruskan ulang",
+    CaseEvent.RESPONDED: "Tanggapan diberikan",
+    CaseEvent.RESOLVED: "Tanggapan akhir diberikan",
+    CaseEvent.REOPENED: "Laporan dibuka kembali",
+    CaseEvent.CLOSED: "Laporan ditutup",
+    CaseEvent.ARCHIVED: "Laporan diarsipkan",
+    CaseEvent.FORWARDED_NATIONAL: "Diteruskan ke Admin Nasional",
+    CaseEvent.REFERRED_APIP: "Diteruskan ke Inspektorat",
+    CaseEvent.MESSAGE_RECEIVED: "Pesan tambahan dari pelapor",
+    CaseEvent.RATED: "Pelapor memberi penilaian",
+    CaseEvent.NOTE_ADDED: "Catatan internal",
+    CaseEvent.IDENTITY_VIEWED: "Identitas pelapor dibuka",
+}
+
+#: What anyone with the tracking ID sees: the lifecycle's steps, no internal hand-offs.
+PUBLIC_TIMELINE: tuple[CaseEvent, ...] = (
+    CaseEvent.RECEIVED,
+    *dict.fromkeys(t.event for t in TRANSITIONS.values() if not t.internal),
+)
+#: What the app that pushed the case sees besides: hand-offs, follow-ups, the rating.
+APP_TIMELINE: tuple[CaseEvent, ...] = (
+    *PUBLIC_TIMELINE,
+    *dict.fromkeys(t.event for t in TRANSITIONS.values() if t.internal),
+    CaseEvent.MESSAGE_RECEIVED,
+    CaseEvent.RATED,
+)
+
+
+def status_label(status: str) -> str:
+    """The status in words (the code itself for one this table does not know)."""
+    return STATUS_LABELS.get(status, status)
+
+
+def event_label(event_type: str) -> str:
+    return EVENT_LABELS.get(event_type, event_type)
