@@ -8,7 +8,7 @@ New tables for people (``staff_users``), their browser sessions, recovery codes,
 logins and the security audit trail. The existing credentials keep working unchanged:
 ``ops_tokens`` and ``client_apps`` only gain nullable columns (an owner, an expiry, a
 last-used time; a previous key for rotation), so every token and key issued before this
-revision is valid until revoked — existing tokens become "named integration" tokens.
+revision stays valid until revoked — existing tokens become "named integration" tokens.
 Accounts are never deleted and the security trail is append-only: the database refuses it.
 """
 
