@@ -87,13 +87,8 @@ async def test_two_logins_racing_with_one_code_cannot_both_win(db, settings):
     assert not any(r is True for r in results)  # the code's step is spent
 
 
-def test_production_requires_two_factor_for_the_admin_roles():
-    with pytest.raises(ValidationError, match="SIMPUL_TOTP_REQUIRED_ROLES=admin_instansi,operator"):
-        Settings(_env_file=None, env="production", totp_required_roles="operator")
-    ok = Settings(
-        _env_file=None, env="production", totp_required_roles="admin_instansi,operator,opd"
-    )
-    assert "opd" in ok.totp_required_role_set
+def test_the_two_factor_roles_are_role_names():
+    # production's refusal of a list without the admin roles: tests/foundation/test_settings.py
     assert (
         Settings(_env_file=None, env="dev", totp_required_roles="").totp_required_role_set
         == frozenset()
