@@ -114,15 +114,20 @@ async def ops_actor(request: Request, session: DbSession) -> Actor:
         raise Unauthorized(
             "invalid or revoked token", code="invalid_token", headers={"WWW-Authenticate": "Bearer"}
         )
+    if principal.stale_use:
+        await tokens.record_use(request.app.state.db, principal.token.id)
     return actor_for_token(principal)
 
 
 async def staff_session(request: Request, session: AsyncSession) -> LiveSession | None:
     """The browser's live staff session (any stage), or None. Pages decide what a stage
     may see: the board and the console's pages need ``full``."""
-    return await sessions.find_session(
+    live = await sessions.find_session(
         session, request.cookies.get(SESSION_COOKIE), request.app.state.settings
     )
+    if live is not None and live.stale_seen:
+        await sessions.record_seen(request.app.state.db, live.row.id)
+    return live
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
+from shared.db import Database
 from shared.identity.audit import Origin
 from shared.identity.tokens import hash_secret
 from shared.models.base import utcnow
@@ -42,10 +43,12 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 @dataclass(frozen=True, slots=True)
 class LiveSession:
-    """A session found valid for this request, with its account."""
+    """A session found valid for this request, with its account; ``stale_seen``: its
+    last-seen time is due a write (:func:`record_seen`)."""
 
     row: StaffSession
     user: StaffUser
+    stale_seen: bool = False
 
     @property
     def stage(self) -> str:
@@ -121,9 +124,18 @@ async def find_session(
         return None
     if now >= row.expires_at or now >= _idle_limit(row, settings):
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-    return LiveSession(row=row, user=user)
+    return LiveSession(row=row, user=user, stale_seen=now - row.last_seen_at >= TOUCH_EVERY)
+
+
+async def record_seen(db: Database, session_id: int) -> None:
+    """Write a session's last-seen time in a transaction of its own (as
+    ``tokens.record_use``: the request's own transaction stays read-only until it writes)."""
+    async with db.session() as session:
+        await session.execute(
+            update(StaffSession)
+            .where(StaffSession.id == session_id, StaffSession.revoked_at.is_(None))
+            .values(last_seen_at=utcnow())
+        )
 
 
 async def revoke(session: AsyncSession, row: StaffSession, reason: str) -> None:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import Database
 from shared.identity import audit
 from shared.identity.audit import By, SecurityEventType
 from shared.identity.roles import check_role_and_opd
@@ -91,10 +92,12 @@ async def create_ops_token(
 
 @dataclass(frozen=True, slots=True)
 class BearerPrincipal:
-    """Who a valid bearer token speaks for."""
+    """Who a valid bearer token speaks for; ``stale_use``: its last-used time is due a write
+    (:func:`record_use`)."""
 
     token: OpsToken
     owner: StaffUser | None
+    stale_use: bool = False
 
 
 async def authenticate_token(session: AsyncSession, token: str) -> BearerPrincipal | None:
@@ -114,11 +117,18 @@ async def authenticate_token(session: AsyncSession, token: str) -> BearerPrincip
             or owner.opd_code != row.opd_code
         ):
             return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+    stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION
+    return BearerPrincipal(token=row, owner=owner, stale_use=stale)
+
+
+async def record_use(db: Database, token_id: int) -> None:
+    """Write a token's last use in a transaction of its own, committed at once: not in the
+    request's, which would then hold SQLite's write lock for the whole request (and a
+    report filling its cache from another session would wait for it)."""
+    async with db.session() as session:
         await session.execute(
-            update(OpsToken).where(OpsToken.id == row.id).values(last_used_at=now)
+            update(OpsToken).where(OpsToken.id == token_id).values(last_used_at=utcnow())
         )
-    return BearerPrincipal(token=row, owner=owner)
 
 
 async def list_tokens(session: AsyncSession, *, include_revoked: bool = False) -> list[tuple]:
