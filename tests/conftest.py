@@ -240,7 +240,7 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def staff_cookie(app) -> Callable[..., Awaitable[dict[str, str]]]:  # noqa: ANN001
+def staff_cookie(app) -> Callable[..., Awaitable[dict[str, str]]]:
     """``await staff_cookie("opd", opd="PUPR", name="Budi")``: a new account with a live,
     fully logged-in console session; returns the cookie to send (as a browser would)."""
     from shared.identity import sessions, users

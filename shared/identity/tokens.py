@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,7 +144,9 @@ async def list_tokens(session: AsyncSession, *, include_revoked: bool = False) -
     return [(tok, username) for tok, username in (await session.execute(stmt)).all()]
 
 
-async def _one_by_name_or_id(session: AsyncSession, model, name_or_id: str, what: str):  # noqa: ANN001, ANN202
+async def _one_by_name_or_id(
+    session: AsyncSession, model: type[OpsToken] | type[ClientApp], name_or_id: str, what: str
+) -> Any:
     conditions = [model.name == name_or_id]
     if name_or_id.isdigit():
         conditions.append(model.id == int(name_or_id))

@@ -36,7 +36,7 @@ class Staff:
 
 
 @pytest.fixture
-def make_staff(app) -> Callable[..., Awaitable[Staff]]:  # noqa: ANN001
+def make_staff(app) -> Callable[..., Awaitable[Staff]]:
     """``await make_staff("budi", role="opd", opd="PUPR", with_totp=True)``: an account with
     a known password (not temporary) and, if asked, two-factor already on."""
 
@@ -68,7 +68,7 @@ def make_staff(app) -> Callable[..., Awaitable[Staff]]:  # noqa: ANN001
 
 
 @pytest.fixture
-async def browser(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+async def browser(app) -> AsyncIterator[httpx.AsyncClient]:
     """A client that keeps cookies over https (the test settings' public URL is https, so
     the session cookie is ``Secure``)."""
     async with httpx.AsyncClient(
@@ -87,7 +87,7 @@ async def submit_login(client: httpx.AsyncClient, username: str, password: str) 
 
 
 @pytest.fixture
-def log_in(browser) -> Callable[..., Awaitable[httpx.Response]]:  # noqa: ANN001
+def log_in(browser) -> Callable[..., Awaitable[httpx.Response]]:
     """``await log_in(staff)``: password, then the code when two-factor is on; returns the
     last answer (a redirect into the console)."""
 

@@ -20,7 +20,7 @@ from .conftest import csrf_of, submit_login
 NEW_PASSWORD = "pagi-cerah-di-tanah-laut"
 
 
-async def _cli(monkeypatch, url: str, *args: str) -> str:  # noqa: ANN001
+async def _cli(monkeypatch, url: str, *args: str) -> str:
     """Run a ``simpul`` command (in a thread: it runs its own event loop)."""
     monkeypatch.setenv("SIMPUL_DATABASE_URL", url)
     get_settings.cache_clear()

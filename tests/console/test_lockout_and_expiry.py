@@ -13,7 +13,7 @@ from shared.models.identity import SecurityEvent, StaffSession, StaffUser
 from .conftest import PASSWORD, csrf_of, submit_login
 
 
-async def _count(db, type_: str) -> int:  # noqa: ANN001
+async def _count(db, type_: str) -> int:
     async with db.session() as session:
         return int(
             await session.scalar(

@@ -12,7 +12,7 @@ from shared.models.identity import SecurityEvent, StaffSession, StaffUser
 from .conftest import PASSWORD, csrf_of, submit_login
 
 
-async def _events(db, username: str) -> list[str]:  # noqa: ANN001
+async def _events(db, username: str) -> list[str]:
     async with db.session() as session:
         rows = await session.scalars(
             select(SecurityEvent.type)
@@ -68,7 +68,10 @@ async def test_unknown_user_and_wrong_password_get_the_same_answer(app, db, brow
     unknown = await submit_login(browser, "tidak.ada", PASSWORD)
     wrong = await submit_login(browser, "budi", "salah-sekali-sandinya")
     assert unknown.status_code == wrong.status_code == 401
-    strip = lambda html: html.replace('value="tidak.ada"', "").replace('value="budi"', "")  # noqa: E731
+
+    def strip(html: str) -> str:
+        return html.replace('value="tidak.ada"', "").replace('value="budi"', "")
+
     assert strip(unknown.text).split("csrf")[0] == strip(wrong.text).split("csrf")[0]
     assert "Nama pengguna atau kata sandi salah" in wrong.text
     assert "simpul_sesi" not in wrong.headers.get("set-cookie", "")

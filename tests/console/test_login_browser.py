@@ -37,13 +37,13 @@ pytestmark = [
 
 
 @pytest.fixture
-def settings(settings):  # noqa: ANN001, ANN201
+def settings(settings):
     """The browser reaches the live server over plain http: no ``Secure`` cookies here."""
     return settings.model_copy(update={"public_base_url": "http://127.0.0.1"})
 
 
 @pytest.fixture
-def live_server(app, settings):  # noqa: ANN001, ANN201
+def live_server(app, settings):
     from services.embedded import create_app
 
     server = ServerThread(create_app(settings, run_workers=False)).start()
@@ -55,7 +55,7 @@ def live_server(app, settings):  # noqa: ANN001, ANN201
 
 async def test_admin_logs_in_with_password_and_totp_in_a_browser(
     app, make_staff, live_server, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     from playwright.async_api import async_playwright
 
     staff = await make_staff(

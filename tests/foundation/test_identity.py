@@ -59,7 +59,7 @@ def test_a_code_counts_within_one_step_of_drift_and_only_once():
     assert totp.matching_step(secret, "12 34", last_step=None, now=now) is None
 
 
-async def _admin_with_totp(session) -> StaffUser:  # noqa: ANN001
+async def _admin_with_totp(session) -> StaffUser:
     user, _ = await users.create_user(
         session, username="rina", full_name="Rina", role="admin_instansi"
     )

@@ -14,10 +14,10 @@ from shared.models.identity import OpsToken, SecurityEvent, StaffSession, StaffU
 
 
 @pytest.fixture
-def person_token(app):  # noqa: ANN001, ANN201
+def person_token(app):
     """``await person_token("admin_instansi")`` → (user id, bearer headers) of a new account."""
 
-    async def _make(role: str, opd: str | None = None, name: str = "Rina Wulandari"):  # noqa: ANN202
+    async def _make(role: str, opd: str | None = None, name: str = "Rina Wulandari"):
         async with app.state.db.session() as session:
             user, _ = await users.create_user(
                 session,
@@ -34,7 +34,7 @@ def person_token(app):  # noqa: ANN001, ANN201
     return _make
 
 
-async def _types(db, user_id: int) -> list[str]:  # noqa: ANN001
+async def _types(db, user_id: int) -> list[str]:
     async with db.session() as session:
         rows = await session.scalars(
             select(SecurityEvent.type)
