@@ -83,6 +83,17 @@ class Settings(BaseSettings):
     lapor_timeout_s: float = 10.0
     lapor_concurrency: int = 32  # calls in flight; the token bucket alone sets the pace
     lapor_sync_enabled: bool = True
+    #: [model] the call that changes anonim/rahasia of a national case; empty: there is
+    #: none, and the mirror asks operators to change it on the national site.
+    lapor_privacy_path: str = "/complaints/{complaint_id}/privacy"
+    # Polling (as integrators do: every 3 h after a good read, 60 min after an error,
+    # sooner while a case is young) and the poller's share of the rate limit.
+    lapor_poll_after_read_s: int = Field(default=3 * 3600, ge=0)
+    lapor_poll_after_error_s: int = Field(default=3600, ge=0)
+    lapor_poll_young_s: int = Field(default=900, ge=0)
+    lapor_poll_young_for_s: int = Field(default=24 * 3600, ge=0)
+    lapor_poll_concurrency: int = Field(default=16, ge=1)
+    lapor_poll_share: float = Field(default=0.5, gt=0, lt=1)
 
     # -- channels (a channel whose secret is empty is off) --------------------------
     twilio_auth_token: SecretStr = SecretStr("")

@@ -8,10 +8,11 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from services.sync.inbound.endpoints import router as callbacks_router
-from services.sync.inbound.tasks import lapor_poller
+from services.sync.inbound.tasks import lapor_callbacks, lapor_poller
 from services.sync.mirror.tasks import close_lapor_client, open_lapor_client, sync_consumer
 from services.sync.ops.endpoints import router as ops_router
 from services.sync.ops.tasks import lapor_metrics
+from services.sync.reconcile.jobs import stop_background_runs
 from services.sync.reconcile.tasks import lapor_reconciler
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
@@ -58,10 +59,10 @@ def spec() -> ServiceSpec:
         description="Mirror with SP4N-LAPOR!",
         routers=[callbacks_router, ops_router],
         consumers=[sync_consumer()],
-        jobs=[lapor_poller(), lapor_reconciler(), lapor_metrics()],
+        jobs=[lapor_poller(), lapor_callbacks(), lapor_reconciler(), lapor_metrics()],
         on_startup=[open_lapor_client],
         mounts=[_simulator_mount(state)],
-        on_shutdown=[close_lapor_client, close_simulator],
+        on_shutdown=[stop_background_runs, close_lapor_client, close_simulator],
     )
 
 

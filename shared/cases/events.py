@@ -167,6 +167,9 @@ class RatedPayload(Payload):
     inline_reply: bool = False
     source: str | None = None
     lapor_complaint_id: int | None = None
+    #: A LAPOR! rating: does ``cases.rating`` (what reports use) hold it? False while the
+    #: reporter's Simpul rating stands (``services/sync/inbound/national.py``).
+    counted_in_reports: bool | None = None
 
 
 class NotePayload(Payload):

@@ -41,6 +41,9 @@ class UTCDateTime(TypeDecorator):
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 #: JSON documents: JSONB on PostgreSQL.
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+#: JSON documents whose Python ``None`` is SQL ``NULL`` (not the JSON value ``null``), for
+#: columns queried with ``IS NULL`` / ``IS NOT NULL`` (e.g. the mirror's ``drift``).
+NullableJSONDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> datetime:

@@ -70,6 +70,9 @@ class Case(Base):
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     rating: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Where ``rating`` came from: None = the reporter in Simpul (web link, SMS/chat digit),
+    #: ``lapor`` = a LAPOR! rating standing in while the case has no Simpul rating.
+    rating_source: Mapped[str | None] = mapped_column(String(12), default=None)
 
     #: National SP4N-LAPOR! ids (set by the sync service).
     lapor_complaint_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
@@ -81,6 +84,12 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def rated_in_simpul(self) -> bool:
+        """Has the reporter rated the case in Simpul itself? (A LAPOR! rating standing in
+        for a missing one does not count: the reporter may still rate here, and that wins.)"""
+        return self.rating is not None and self.rating_source is None
 
 
 class Reporter(Base):

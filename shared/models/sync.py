@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.models.base import Base, BigId, JSONDoc, utcnow
+from shared.models.base import Base, BigId, JSONDoc, NullableJSONDoc, utcnow
 
 
 class LaporMirror(Base):
@@ -40,14 +40,19 @@ class LaporMirror(Base):
     national_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     #: ``score:comment-hash`` of the national rating already turned into a local event.
     rating_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    #: The reporter's rating on LAPOR! as last read (kept apart from ``cases.rating``,
+    #: which reports use: see ``services/sync/inbound/national.py``).
+    national_rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    national_rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
     next_check_at: Mapped[datetime | None] = mapped_column(default=None)
     check_interval_s: Mapped[int] = mapped_column(Integer, default=300)
     last_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     held_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    #: What the last reconciliation found different (None: in step).
-    drift: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, default=None)
+    #: What the last reconciliation found different (SQL NULL: in step; never JSON null,
+    #: which ``IS NOT NULL`` would count as drift).
+    drift: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONDoc, default=None)
     drift_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -128,3 +133,35 @@ class SyncSetting(Base):
     value: Mapped[Any] = mapped_column(JSONDoc, nullable=True, default=None)
     updated_by: Mapped[str | None] = mapped_column(String(200), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LaporReconcileRun(Base):
+    """One reconciliation run (``POST /admin/sync/reconcile`` or the hourly job).
+
+    At most one is ``running`` at a time, in every process together (a unique partial
+    index); a run whose process died stops being ``running`` once its heartbeat is older
+    than the stale limit (``services/sync/reconcile/jobs.py``).
+    """
+
+    __tablename__ = "lapor_reconcile_runs"
+    __table_args__ = (
+        Index(
+            "uq_lapor_reconcile_runs_running",
+            "state",
+            unique=True,
+            postgresql_where=text("state = 'running'"),
+            sqlite_where=text("state = 'running'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    #: ``running``, ``done``, ``failed``.
+    state: Mapped[str] = mapped_column(String(12))
+    requested_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: ``{"total", "compared", "drift", "errors", "requeued"}`` so far.
+    progress: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONDoc, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)

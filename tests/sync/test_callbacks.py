@@ -69,7 +69,7 @@ async def test_duplicated_and_reordered_callbacks_are_hints_acted_on_once(
 ):
     # Long polling intervals: without a hint nothing would be re-read in this test.
     sync_app.state.ctx.resources["sync_tuning"] = replace(
-        FAST_TUNING, poll_min_interval_s=3600, poll_max_interval_s=3600
+        FAST_TUNING, poll_after_read_s=3600, poll_after_error_s=3600, poll_young_s=3600
     )
     case_id, tracking_id = await open_case(sync_app)
     await settle(sync_app)

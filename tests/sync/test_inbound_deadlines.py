@@ -24,8 +24,15 @@ from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
     sync_app,
 )
 
-#: Production polling intervals (5 min … 6 h), so the backoff is long enough to be capped.
-REAL_POLLING = replace(FAST_TUNING, poll_min_interval_s=300, poll_max_interval_s=6 * 3600)
+#: Production polling intervals (3 h after a good read), so the schedule is long enough to
+#: be capped; no case counts as young here.
+REAL_POLLING = replace(
+    FAST_TUNING,
+    poll_after_read_s=3 * 3600,
+    poll_after_error_s=3600,
+    poll_young_s=900,
+    poll_young_for_s=0,
+)
 
 
 def aware(value: datetime) -> datetime:
@@ -33,7 +40,7 @@ def aware(value: datetime) -> datetime:
 
 
 async def mirrored(app) -> int:
-    """A mirrored case already checked once and quiet for a long time (backoff at 6 h)."""
+    """A mirrored case already checked once and quiet (next read in 3 h)."""
     case_id, _ = await open_case(app)
     await settle(app)
     app.state.ctx.resources["sync_tuning"] = REAL_POLLING
@@ -42,7 +49,7 @@ async def mirrored(app) -> int:
         await session.execute(
             update(LaporMirror)
             .where(LaporMirror.case_id == case_id)
-            .values(check_interval_s=REAL_POLLING.poll_max_interval_s)
+            .values(check_interval_s=REAL_POLLING.poll_after_read_s)
         )
     return case_id
 
@@ -78,7 +85,7 @@ async def test_a_near_resolution_deadline_caps_the_next_check(sync_app):
     before = utcnow()
     assert await check_case(sync_app.state.ctx, case_id) == "unchanged"
     mirror = await mirror_of(sync_app, case_id)
-    assert mirror.check_interval_s == REAL_POLLING.poll_max_interval_s  # backoff says 6 h
+    assert mirror.check_interval_s == REAL_POLLING.poll_after_read_s  # the schedule says 3 h
     assert before <= aware(mirror.next_check_at) <= aware(deadline)
 
 
@@ -86,7 +93,7 @@ async def test_a_case_without_a_running_clock_keeps_the_plain_backoff(sync_app):
     case_id = await mirrored(sync_app)
     assert await check_case(sync_app.state.ctx, case_id) == "unchanged"
     mirror = await mirror_of(sync_app, case_id)
-    assert mirror.check_interval_s == REAL_POLLING.poll_max_interval_s
+    assert mirror.check_interval_s == REAL_POLLING.poll_after_read_s
     assert aware(mirror.next_check_at) - aware(mirror.last_checked_at) == timedelta(
         seconds=mirror.check_interval_s
     )
@@ -97,7 +104,7 @@ async def test_a_met_clock_no_longer_shortens(sync_app):
     await add_clock(sync_app, case_id, deadline_in=timedelta(minutes=40), state="met")
     assert await check_case(sync_app.state.ctx, case_id) == "unchanged"
     mirror = await mirror_of(sync_app, case_id)
-    assert mirror.check_interval_s == REAL_POLLING.poll_max_interval_s
+    assert mirror.check_interval_s == REAL_POLLING.poll_after_read_s
     assert aware(mirror.next_check_at) - aware(mirror.last_checked_at) == timedelta(
         seconds=mirror.check_interval_s
     )

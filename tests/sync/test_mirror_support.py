@@ -28,8 +28,9 @@ SETTLE_TIMEOUT_S = 12.0
 FAST_TUNING = SyncTuning(
     max_defer_s=0.05,
     uncertain_recheck_s=0.0,
-    poll_min_interval_s=0,
-    poll_max_interval_s=0,
+    poll_after_read_s=0,
+    poll_after_error_s=0,
+    poll_young_s=0,
     poll_lease_s=1,
     reconcile_grace_s=0,
 )

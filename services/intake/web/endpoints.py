@@ -172,7 +172,7 @@ async def _rateable(
             "Tautan penilaian ini tidak valid. Gunakan tautan lengkap dari pesan "
             "pemberitahuan penyelesaian laporan Anda.",
         )  # fmt: skip
-    if case.rating is not None:
+    if case.rated_in_simpul:
         return _rating_refused(
             request, case.tracking_id, 409, "Laporan sudah dinilai",
             "Laporan ini sudah dinilai. Terima kasih, penilaian Anda sudah kami terima.",

@@ -79,6 +79,7 @@ async def record_rating(
     """Store the reporter's rating and write ``case.rated`` (callers check eligibility)."""
     case.rating = score
     case.rating_comment = comment or None
+    case.rating_source = None  # the reporter's own: reports use it (over a LAPOR! one)
     await session.flush()
     via = actor.id.removeprefix("channel:") if actor.id else "web"
     await emit(

@@ -125,7 +125,7 @@ async def handle_message(
         resolved = await repository.latest_case_of_reporter(
             session, sender.case_channel, sender.address, statuses=[Status.RESOLVED]
         )
-        if resolved is not None and resolved.rating is None:
+        if resolved is not None and not resolved.rated_in_simpul:
             return await _rate(session, resolved, int(rating.group(1)), sender)
 
     named = find_in_text(text)
@@ -270,6 +270,7 @@ async def _status_query(session: AsyncSession, settings: Settings, typed: str) -
 
 async def _rate(session: AsyncSession, case: Case, rating: int, sender: Sender) -> Outcome:
     case.rating = rating
+    case.rating_source = None  # the reporter's own: reports use it (over a LAPOR! one)
     await session.flush()
     await emit(
         session,

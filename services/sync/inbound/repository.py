@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
-from shared.models import Case, utcnow
+from shared.models import Case, OutboundMessage, utcnow
 from shared.models.sla import SlaClock
 from shared.models.sync import LaporCallback, LaporFollowupSeen, LaporMirror
 
@@ -19,15 +21,23 @@ NOT_POLLED = ("archived", "forwarded_national")
 
 
 async def claim_due(
-    db: Database, *, limit: int, lease_s: int, now: datetime | None = None
+    db: Database,
+    *,
+    limit: int,
+    lease_s: int,
+    now: datetime | None = None,
+    due_before: datetime | None = None,
 ) -> list[int]:
-    """Lease up to ``limit`` mirrored cases due for a national re-read.
+    """Lease up to ``limit`` mirrored cases due for a national re-read (due at
+    ``due_before``, default now: a poll round passes its start, so a case it rescheduled
+    is not claimed again in the same round), most overdue first.
 
     The claim moves ``next_check_at`` past the lease in one UPDATE guarded by
-    ``next_check_at <= now`` (a compare-and-set, so two pollers never both win); on
+    ``next_check_at <= due`` (a compare-and-set, so two pollers never both win); on
     PostgreSQL the candidates are also picked ``FOR UPDATE SKIP LOCKED``.
     """
     now = now or utcnow()
+    due_at = min(due_before, now) if due_before is not None else now
     m = LaporMirror
     due = (
         select(m.case_id)
@@ -35,7 +45,7 @@ async def claim_due(
         .where(
             m.state == "created",
             m.lapor_complaint_id.is_not(None),
-            m.next_check_at <= now,
+            m.next_check_at <= due_at,
             Case.status.not_in(NOT_POLLED),
         )
         .order_by(m.next_check_at)
@@ -45,7 +55,7 @@ async def claim_due(
         due = due.with_for_update(of=m, skip_locked=True)
     stmt = (
         update(m)
-        .where(m.case_id.in_(due.scalar_subquery()), m.next_check_at <= now)
+        .where(m.case_id.in_(due.scalar_subquery()), m.next_check_at <= due_at)
         .values(next_check_at=now + timedelta(seconds=lease_s))
         .returning(m.case_id)
         .execution_options(synchronize_session=False)
@@ -95,20 +105,24 @@ async def record_callback(
     return True
 
 
-async def unprocessed_callbacks(session: AsyncSession, limit: int = 100) -> list[LaporCallback]:
-    rows = await session.scalars(
-        select(LaporCallback)
-        .where(LaporCallback.processed_at.is_(None))
-        .order_by(LaporCallback.id)
-        .limit(limit)
+async def claim_callbacks(
+    session: AsyncSession, *, limit: int, is_sqlite: bool
+) -> list[int | None]:
+    """Mark up to ``limit`` unprocessed callbacks processed and return their national ids:
+    one UPDATE, so two processes never act on the same callback (``SKIP LOCKED`` on
+    PostgreSQL; SQLite writes one at a time)."""
+    c = LaporCallback
+    pending = select(c.id).where(c.processed_at.is_(None)).order_by(c.id).limit(limit)
+    if not is_sqlite:
+        pending = pending.with_for_update(skip_locked=True)
+    rows = await session.execute(
+        update(c)
+        .where(c.id.in_(pending.scalar_subquery()), c.processed_at.is_(None))
+        .values(processed_at=utcnow())
+        .returning(c.lapor_complaint_id)
+        .execution_options(synchronize_session=False)
     )
-    return list(rows)
-
-
-async def mark_callback_processed(session: AsyncSession, callback_id: int) -> None:
-    await session.execute(
-        update(LaporCallback).where(LaporCallback.id == callback_id).values(processed_at=utcnow())
-    )
+    return [row[0] for row in rows.all()]
 
 
 async def remember_followup(
@@ -171,3 +185,38 @@ async def next_clock_point(session: AsyncSession, case_id: int, now: datetime) -
 def _aware(value: datetime) -> datetime:
     """SQLite may hand times back naive; they were stored as UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+async def queue_staff_notice(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    event_id: int,
+    channel: str,
+    recipient: str,
+    template: str,
+    body: str,
+) -> bool:
+    """Queue a message to staff for an event, once (``dedup_key`` = event and recipient;
+    ``INSERT ... ON CONFLICT DO NOTHING``). The intake service's sender delivers it."""
+    now = utcnow()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(OutboundMessage)
+        .values(
+            case_id=case_id,
+            event_id=event_id,
+            audience="staff",
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            body=body,
+            dedup_key=f"{event_id}:{recipient}",
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    )
+    return (result.rowcount or 0) == 1

@@ -1,22 +1,31 @@
 """The inbound half of the mirror. Polling is the main path (``contracts/lapor-api.md``):
 
-- every open mirrored case is re-read on its ``next_check_at`` (5 min after a change or an
-  error, doubling to 6 h while nothing changes, but never later than the nearest warning
-  or deadline of the case's running verification/resolution SLA clock, and at most 30 min
-  apart in the last 24 h before it); national status changes, the reporter's
-  follow-ups (once per national follow-up id) and ratings become local events;
+- every open mirrored case is re-read on its ``next_check_at``, on the integrators'
+  schedule (``mirror/tuning.py``: 3 h after a good read, 60 min after an error, 15 min
+  while the case is young or after a read that found a change; ``SIMPUL_LAPOR_POLL_*``),
+  but never later than the nearest warning or deadline of the case's running
+  verification/resolution SLA clock, and at most 30 min apart in the last 24 h before it;
+  national status changes, the reporter's follow-ups (once per national follow-up id)
+  and ratings become local events. A round drains everything due at its start with
+  ``SIMPUL_LAPOR_POLL_CONCURRENCY`` workers, paced only by the poller's share of the
+  rate limit (``lapor/pacing.py``);
 - ``GET /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to
   find the cases national admins forwarded to this pemda (made into local cases, once per
   national id) and to make changed cases due at once;
-- callbacks are only hints that make a case (or a discovery) due now.
+- callbacks are hints: each makes its case due at once (the endpoint) and is acted on
+  within a second by the ``lapor-callbacks`` job, which re-reads the case in the callback
+  lane — ahead of any polling backlog. The national read, never the callback, is the
+  truth.
 
 **Decision — national status changes do not drive the local lifecycle.** Simpul is the
 system of record for the pemda's handling (the lifecycle table and its roles); a national
 status change (e.g. "Selesai" set by a national admin) is recorded as a
-``lapor.status_changed`` event and shown to operators, who act on it. The exceptions are
-what the reporter does on LAPOR!: a follow-up becomes a reporter message
-(``lapor.followup_received``) and a rating becomes the case's rating (``case.rated``,
-written by the ``lapor`` actor so the mirror does not send it back).
+``lapor.status_changed`` event and shown to operators, who act on it; "Diarsipkan" also
+tells Admin Instansi (``inbound/national.py``). The exceptions are what the reporter does
+on LAPOR!: a follow-up becomes a reporter message (``lapor.followup_received``) and a
+rating is recorded (``case.rated``, written by the ``lapor`` actor so the mirror does not
+send it back), counted in reports only while the case has no Simpul rating
+(``inbound/national.py``).
 
 An unknown national status code is never guessed: the case's mirror is held, an alert is
 counted and logged, and an operator releases it (``/admin/sync/cases/{id}/resync``).
@@ -26,13 +35,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.sync.inbound import national
 from services.sync.inbound import repository as inrepo
 from services.sync.lapor import (
     LaporComplaint,
@@ -42,11 +52,11 @@ from services.sync.lapor import (
     UnknownStatusCode,
     mapping,
 )
+from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import ALERTS, INBOUND, POLL_ERRORS
 from services.sync.mirror.service import LAPOR_ACTOR, client_of
 from services.sync.mirror.tuning import tuning_of
-from shared.cases.events import CaseEvent
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import WorkerContext, emit
 from shared.models import Case, CaseMessage, Category, utcnow
@@ -104,25 +114,22 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
         POLL_ERRORS.inc()
         async with ctx.db.session() as s:
             now = utcnow()
+            interval = tuning.poll_interval(ok=False, changed=False, young=False)
             await repo.update_mirror(
                 s,
                 case_id,
                 errors=LaporMirror.errors + 1,
                 last_error=str(exc)[:2000],
-                next_check_at=await _next_check_at(s, case_id, now, tuning.poll_min_interval_s),
+                check_interval_s=interval,
+                next_check_at=await _next_check_at(s, case_id, now, interval),
             )
         return "error"
     changed = await apply_national(ctx, case_id, complaint, followups)
     if changed == "held":
         return "held"
-    interval = (
-        tuning.poll_min_interval_s
-        if changed
-        else min(
-            tuning.poll_max_interval_s, max(tuning.poll_min_interval_s, mirror.check_interval_s * 2)
-        )
-    )
     now = utcnow()
+    young = _aware(mirror.created_at) > now - timedelta(seconds=tuning.poll_young_for_s)
+    interval = tuning.poll_interval(ok=True, changed=bool(changed), young=young)
     async with ctx.db.session() as s:
         await repo.update_mirror(
             s,
@@ -134,6 +141,10 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
             last_error=None,
         )
     return "changed" if changed else "unchanged"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 async def hold(ctx: WorkerContext, case_id: int, reason: str, **data: Any) -> None:
@@ -198,7 +209,7 @@ async def _apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool
     await s.execute(update(Case).where(Case.id == case_id).values(lapor_status_code=new))
     if ours:
         return False  # our own push, answer lost: not a national change
-    await emit(
+    event = await emit(
         s,
         "lapor.status_changed",
         LAPOR_ACTOR,
@@ -210,6 +221,13 @@ async def _apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool
             "status_name": complaint.status_name,
             "national_status": complaint.simpul_status,
         },
+    )
+    await national.notify_status(
+        s,
+        case_id=case_id,
+        event_id=event.id,
+        national_status=complaint.simpul_status,
+        status_name=complaint.status_name,
     )
     INBOUND.labels("status_changed").inc()
     return True
@@ -282,25 +300,13 @@ async def _apply_rating(s: Any, case_id: int, complaint: LaporComplaint) -> bool
     )
     if not result.rowcount:
         return False
-    score = int(complaint.rating["score"])
-    comment = complaint.rating.get("comment") or None
-    await s.execute(
-        update(Case).where(Case.id == case_id).values(rating=score, rating_comment=comment)
-    )
-    await emit(
+    return await national.apply_rating(
         s,
-        CaseEvent.RATED,
-        LAPOR_ACTOR,
         case_id=case_id,
-        data={
-            "rating": score,
-            "has_comment": comment is not None,
-            "source": "lapor",
-            "lapor_complaint_id": complaint.complaint_id,
-        },
+        complaint_id=complaint.complaint_id,
+        score=int(complaint.rating["score"]),
+        comment=complaint.rating.get("comment") or None,
     )
-    INBOUND.labels("rating").inc()
-    return True
 
 
 # -- discovery ---------------------------------------------------------------------------
@@ -408,7 +414,7 @@ async def import_complaint(ctx: WorkerContext, complaint: LaporComplaint) -> int
                         held_reason=held_reason,
                         national_status_code=complaint.status_code,
                         next_check_at=now,
-                        check_interval_s=tuning_of(ctx).poll_min_interval_s,
+                        check_interval_s=tuning_of(ctx).poll_young_s,
                         errors=0,
                         created_at=now,
                         updated_at=now,
@@ -430,64 +436,129 @@ async def import_complaint(ctx: WorkerContext, complaint: LaporComplaint) -> int
     return case_id
 
 
-# -- callbacks as hints --------------------------------------------------------------------
+# -- callbacks: they jump the queue ---------------------------------------------------------
+#: Callbacks one round takes, and national reads in flight for them.
+CALLBACK_BATCH = 100
+CALLBACK_CONCURRENCY = 4
+
+
 async def process_callback_hints(ctx: WorkerContext) -> int:
-    """Stored callbacks not yet acted on: a mirrored case is made due; an unknown national
-    id is read and imported if it is a case forwarded to us."""
-    client = client_of(ctx)
+    """Callbacks not yet acted on, claimed (so one process acts on each) and read at once
+    in the callback lane, ahead of any polling backlog (``lapor/pacing.py``): a mirrored
+    case is re-read now; an unknown national id is read and imported if it is a case
+    forwarded to us. A process that dies after its claim loses nothing: the endpoint
+    made the case due, and the poller re-reads it."""
     async with ctx.db.session() as s:
-        callbacks = [(c.id, c.lapor_complaint_id) for c in await inrepo.unprocessed_callbacks(s)]
-    done = 0
-    for callback_id, complaint_id in callbacks:
-        if complaint_id is not None:
-            async with ctx.db.session() as s:
-                hinted = await inrepo.hint_case(s, complaint_id)
-            if not hinted:
-                try:
-                    complaint = await client.get_complaint(complaint_id)
-                except LaporNotFound:
-                    complaint = None
-                except LaporError:
-                    break  # LAPOR! is unwell: try the rest next run
-                if complaint is not None and not complaint.tracking_id:
-                    await import_complaint(ctx, complaint)
-        async with ctx.db.session() as s:
-            await inrepo.mark_callback_processed(s, callback_id)
-        done += 1
-    return done
+        claimed = await inrepo.claim_callbacks(s, limit=CALLBACK_BATCH, is_sqlite=ctx.db.is_sqlite)
+    complaint_ids = list(dict.fromkeys(c for c in claimed if c is not None))
+    gate = asyncio.Semaphore(CALLBACK_CONCURRENCY)
+
+    async def one(complaint_id: int) -> None:
+        async with gate:
+            await _act_on_callback(ctx, complaint_id)
+
+    with use_lane(Lane.CALLBACK):
+        await asyncio.gather(*(one(c) for c in complaint_ids))
+    return len(claimed)
 
 
-# -- the job -------------------------------------------------------------------------------
+async def _act_on_callback(ctx: WorkerContext, complaint_id: int) -> None:
+    async with ctx.db.session() as s:
+        mirror = await repo.mirror_by_complaint(s, complaint_id)
+    if mirror is not None:
+        try:
+            await check_case(ctx, mirror.case_id)
+        except LaporError as exc:  # the case stays due: the poller reads it
+            log.warning("lapor_callback_read_failed", case_id=mirror.case_id, error=str(exc)[:200])
+        return
+    client = client_of(ctx)
+    try:
+        complaint = await client.get_complaint(complaint_id)
+    except LaporError as exc:  # not found, or LAPOR! unwell: discovery finds it later
+        log.info("lapor_callback_unknown_case", complaint_id=complaint_id, error=str(exc)[:200])
+        return
+    if not complaint.tracking_id:
+        await import_complaint(ctx, complaint)
+
+
+# -- the jobs ------------------------------------------------------------------------------
 async def check_due(ctx: WorkerContext) -> dict[str, int]:
+    """Re-read every case that was due when this round began, by ``poll_concurrency``
+    workers in the poll lane (the rate limit paces them), for at most ``poll_round_s``.
+    A case rescheduled during the round waits for the next one."""
     tuning = tuning_of(ctx)
     counts: dict[str, int] = {}
-    case_ids = await inrepo.claim_due(ctx.db, limit=tuning.poll_batch, lease_s=tuning.poll_lease_s)
-    gate = asyncio.Semaphore(max(1, tuning.poll_concurrency))
+    started = utcnow()
+    deadline = asyncio.get_running_loop().time() + tuning.poll_round_s
 
-    async def one(case_id: int) -> None:
-        async with gate:
-            outcome = await check_case(ctx, case_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
+    async def worker() -> None:
+        while asyncio.get_running_loop().time() < deadline:
+            case_ids = await inrepo.claim_due(
+                ctx.db, limit=tuning.poll_claim, lease_s=tuning.poll_lease_s, due_before=started
+            )
+            if not case_ids:
+                return
+            for case_id in case_ids:
+                outcome = await check_case(ctx, case_id)
+                counts[outcome] = counts.get(outcome, 0) + 1
 
-    await asyncio.gather(*(one(case_id) for case_id in case_ids))
+    with use_lane(Lane.POLL):
+        await asyncio.gather(*(worker() for _ in range(max(1, tuning.poll_concurrency))))
     return counts
 
 
 async def poll_once(ctx: WorkerContext) -> dict[str, Any]:
-    """One round of the inbound job: callback hints, discovery, then the due cases."""
+    """One whole round of the inbound side: callbacks, discovery, then the due cases."""
     if not ctx.settings.lapor_sync_enabled:
         return {}
     async with ctx.db.session() as s:
         if await repo.is_paused(s):
             return {"paused": True}
     result: dict[str, Any] = {"hints": await process_callback_hints(ctx)}
-    try:
-        result["discover"] = await discover(ctx)
-    except LaporError as exc:
-        log.warning("lapor_discover_failed", error=str(exc)[:200])
-        result["discover"] = {"error": 1}
+    with use_lane(Lane.POLL):
+        try:
+            result["discover"] = await discover(ctx)
+        except LaporError as exc:
+            log.warning("lapor_discover_failed", error=str(exc)[:200])
+            result["discover"] = {"error": 1}
     result["checked"] = await check_due(ctx)
     return result
+
+
+#: The poll job runs discovery at most this often (a national list call each time).
+DISCOVER_EVERY_S = 60.0
+_NEXT_DISCOVER_KEY = "lapor_next_discover"
+
+
+async def poll_round(ctx: WorkerContext) -> dict[str, Any]:
+    """The ``lapor-poll`` job: discovery (at most every ``DISCOVER_EVERY_S``), then the
+    due cases. Callbacks have a job of their own (``callback_round``)."""
+    if not ctx.settings.lapor_sync_enabled:
+        return {}
+    async with ctx.db.session() as s:
+        if await repo.is_paused(s):
+            return {"paused": True}
+    result: dict[str, Any] = {}
+    loop_now = asyncio.get_running_loop().time()
+    if loop_now >= ctx.resources.get(_NEXT_DISCOVER_KEY, 0.0):
+        ctx.resources[_NEXT_DISCOVER_KEY] = loop_now + DISCOVER_EVERY_S
+        with use_lane(Lane.POLL):
+            try:
+                result["discover"] = await discover(ctx)
+            except LaporError as exc:
+                log.warning("lapor_discover_failed", error=str(exc)[:200])
+    result["checked"] = await check_due(ctx)
+    return result
+
+
+async def callback_round(ctx: WorkerContext) -> int:
+    """The ``lapor-callbacks`` job (every second): act on new callbacks at once."""
+    if not ctx.settings.lapor_sync_enabled:
+        return 0
+    async with ctx.db.session() as s:
+        if await repo.is_paused(s):
+            return 0
+    return await process_callback_hints(ctx)
 
 
 async def due_count(session: Any) -> int:

@@ -51,6 +51,7 @@ from services.sync.lapor.models import (
     LaporPage,
     LaporTemplate,
 )
+from services.sync.lapor.pacing import DEFAULT_POLL_SHARE, FairTokenBucket
 from services.sync.lapor.resilience import (
     DEFAULT_FAILURE_THRESHOLD,
     DEFAULT_RESET_TIMEOUT_S,
@@ -58,7 +59,6 @@ from services.sync.lapor.resilience import (
     CircuitBreaker,
     Clock,
     Sleep,
-    TokenBucket,
 )
 from shared.config import DEMO_LAPOR_INSTITUTION_ID, DEMO_LAPOR_USER_ID
 
@@ -121,6 +121,8 @@ class LaporClient:
         breaker_reset_timeout_s: float = DEFAULT_RESET_TIMEOUT_S,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        privacy_path: str | None = mapping.PATH_PRIVACY,
+        poll_share: float = DEFAULT_POLL_SHARE,
     ) -> None:
         if not _secret(auth_key) or not _secret(token):
             raise ValueError("SP4N-LAPOR! auth key and token must not be empty")
@@ -128,11 +130,16 @@ class LaporClient:
         self.institution_id = int(institution_id)
         self.user_id = int(user_id)
         self.retry_attempts = max(1, retry_attempts)
+        #: Empty: the national API has no call to change anonim/rahasia after the create.
+        self.privacy_path = privacy_path or None
         self.max_retry_after_s = max_retry_after_s
         self._sleep = sleep
         self.retry_backoff_s = retry_backoff_s
         self.retry_backoff_max_s = retry_backoff_max_s
-        self.limiter = TokenBucket(rate_limit_per_s, clock=clock, sleep=sleep)
+        #: One rate for every call, shared fairly by lane (``pacing.py``).
+        self.limiter = FairTokenBucket(
+            rate_limit_per_s, poll_share=poll_share, clock=clock, sleep=sleep
+        )
         self.breaker = CircuitBreaker(
             failure_threshold=breaker_failure_threshold,
             reset_timeout_s=breaker_reset_timeout_s,
@@ -167,6 +174,8 @@ class LaporClient:
             "institution_id": settings.lapor_institution_id,
             "user_id": settings.lapor_user_id,
             "max_connections": max(DEFAULT_MAX_CONNECTIONS, 2 * settings.lapor_concurrency),
+            "privacy_path": settings.lapor_privacy_path,
+            "poll_share": settings.lapor_poll_share,
         }
         options.update(overrides)
         return cls(
@@ -283,6 +292,24 @@ class LaporClient:
         path = mapping.PATH_REJECT.format(complaint_id=int(complaint_id))
         payload = mapping.build_reject_payload(target_institution_id, reason_description)
         await self._call("reject_not_authority", "POST", path, idempotent=False, json=payload)
+
+    @property
+    def supports_privacy_update(self) -> bool:
+        return self.privacy_path is not None
+
+    async def update_privacy(
+        self, complaint_id: int, *, is_anonymous: bool, is_secret: bool
+    ) -> None:
+        """[model] Set anonim/rahasia of a national case as they are now (a plain set: safe
+        to send again after an uncertain answer). Not retried here."""
+        if self.privacy_path is None:
+            raise LaporProtocolError(
+                "SP4N-LAPOR! has no privacy call here (SIMPUL_LAPOR_PRIVACY_PATH is empty)",
+                operation="update_privacy",
+            )
+        path = self.privacy_path.format(complaint_id=int(complaint_id))
+        payload = mapping.build_privacy_payload(is_anonymous=is_anonymous, is_secret=is_secret)
+        await self._call("update_privacy", "POST", path, idempotent=False, json=payload)
 
     async def list_complaints(
         self,

@@ -74,6 +74,10 @@ PATH_INSTITUTIONS = "/masters/institutions/external"
 PATH_TEMPLATES = "/masters/templates"
 PATH_CATEGORIES = "/masters/categories"  # [model]
 PATH_LIST = "/complaints"  # [model]
+#: [model] No public integration changes anonim/rahasia after the create; where the
+#: national team offers no such call, ``SIMPUL_LAPOR_PRIVACY_PATH`` is set empty and the
+#: mirror asks operators to change it on the national site instead.
+PATH_PRIVACY = "/complaints/{complaint_id}/privacy"
 
 UPLOAD_FIELD = "attachments[]"
 FOLLOWUP_ATTACHMENT_FIELD = "attachment[{index}]"
@@ -417,6 +421,11 @@ def build_reject_payload(target_institution_id: int, reason_description: str) ->
         "reason_description": reason_description,
         "not_authority": 1,
     }
+
+
+def build_privacy_payload(*, is_anonymous: bool, is_secret: bool) -> dict[str, Any]:
+    """[model] ``POST /complaints/{id}/privacy``: anonim/rahasia as they are now."""
+    return {"is_anonymous": int(bool(is_anonymous)), "is_secret": int(bool(is_secret))}
 
 
 def build_list_params(

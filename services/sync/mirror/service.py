@@ -43,13 +43,14 @@ from services.sync.lapor import (
     LaporUncertainOutcome,
     mapping,
 )
+from services.sync.mirror import privacy
 from services.sync.mirror import repository as repo
-from services.sync.mirror.metrics import OPS
+from services.sync.mirror.metrics import ALERTS, OPS
 from services.sync.mirror.tuning import SyncTuning, tuning_of
 from shared.auth import Actor
 from shared.cases.events import CaseEvent, ResponsePayload, payload_of
 from shared.cases.labels import LAPOR_STATUS_TEXTS as STATUS_TEXTS
-from shared.events import Defer, WorkerContext
+from shared.events import Defer, WorkerContext, emit
 from shared.lifecycle import RESPOND_TARGETS, TRANSITIONS, Action, Role, Status
 from shared.models import Case, Event, Reporter
 
@@ -85,7 +86,7 @@ class PermanentFailure(Exception):
 
 @dataclass(frozen=True)
 class PlannedOp:
-    kind: str  # create | status | followup | reject
+    kind: str  # create | privacy | status | followup | reject
     simpul_status: str | None = None
     text: str | None = None
     target_institution_id: int | None = None
@@ -100,9 +101,17 @@ def client_of(ctx: WorkerContext) -> LaporClient:
 
 # -- planning ----------------------------------------------------------------------------
 async def plan(session: Any, event: Event) -> list[PlannedOp]:
-    """The operations an event needs (without the create a later op may need first)."""
+    """The operations an event needs (without the create a later op may need first); a
+    change of anonim/rahasia goes first (``mirror/privacy.py``)."""
+    planned = await _plan_event(session, event)
+    if privacy.privacy_changed(event.data):
+        planned.insert(0, PlannedOp("privacy"))
+    return planned
+
+
+async def _plan_event(session: Any, event: Event) -> list[PlannedOp]:
     if event.type == RESYNC_EVENT:
-        return [PlannedOp("create"), PlannedOp("status", text=None)]
+        return [PlannedOp("create"), PlannedOp("privacy"), PlannedOp("status", text=None)]
     payload = payload_of(event)
     if event.type == CaseEvent.RECEIVED:
         return [PlannedOp("create")]
@@ -172,7 +181,7 @@ def case_for_lapor(
         confidential=bool(case.confidential),
         occurred_at=case.occurred_at,
         attachment_ids=tuple(attachment_ids),
-        reporter_name=None if case.anonymous or reporter is None else reporter.name,
+        reporter_name=privacy.reporter_name_for_lapor(case, reporter),
         private_terms=tuple(private_terms(case, reporter)),
     )
 
@@ -256,7 +265,9 @@ async def run_op(
         return
     if mirror.lapor_complaint_id is None:
         raise RuntimeError(f"case {case_id} has no national id after its create")
-    if kind in ("status", "followup"):
+    if kind == "privacy":
+        await _privacy(session, ctx, op, mirror, case, event)
+    elif kind in ("status", "followup"):
         if kind == "status" and (status_code is None or op.content is None):
             await _finish(session, op.id, "done", outcome="skipped")
             return
@@ -469,3 +480,52 @@ async def _reject(
             return
         raise
     await _finish(session, op.id, "done", outcome="done", kind="reject")
+
+
+async def _privacy(
+    session: Any, ctx: WorkerContext, op: Any, mirror: Any, case: Case, event: Event
+) -> None:
+    """Bring anonim/rahasia of the national copy to what the case has now: read first
+    (nothing to do if it matches, also after an uncertain send), then set both."""
+    client = client_of(ctx)
+    complaint_id = mirror.lapor_complaint_id
+    await _commit_before_call(session)
+    national = await client.get_complaint(complaint_id)
+    if privacy.national_privacy_matches(case, national):
+        await _finish(session, op.id, "done", outcome="unchanged", kind="privacy")
+        return
+    if not client.supports_privacy_update:
+        await _ask_operators_for_privacy(session, op, case, event, complaint_id)
+        return
+    await _send(
+        ctx,
+        session,
+        op,
+        lambda: client.update_privacy(
+            complaint_id, is_anonymous=bool(case.anonymous), is_secret=bool(case.confidential)
+        ),
+    )
+    await _finish(session, op.id, "done", outcome="done", kind="privacy")
+    log.info("lapor_privacy_updated", case_id=case.id, complaint_id=complaint_id)
+
+
+async def _ask_operators_for_privacy(
+    session: Any, op: Any, case: Case, event: Event, complaint_id: int
+) -> None:
+    """No national call for it: an operator changes anonim/rahasia on the national site."""
+    await emit(
+        session,
+        "lapor.privacy_update_needed",
+        LAPOR_ACTOR,
+        case_id=case.id,
+        reason="SP4N-LAPOR! offers no call to change anonim/rahasia: change it on the site",
+        data={
+            "lapor_complaint_id": complaint_id,
+            "anonymous": bool(case.anonymous),
+            "confidential": bool(case.confidential),
+            "after_event_id": event.id,
+        },
+    )
+    await _finish(session, op.id, "done", outcome="manual", kind="privacy")
+    ALERTS.labels("privacy_update_needed").inc()
+    log.warning("lapor_privacy_update_needed", case_id=case.id, complaint_id=complaint_id)

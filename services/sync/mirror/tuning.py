@@ -1,7 +1,8 @@
 """The mirror's timings, in one object so tests (and operators) can shorten them.
 
-Read with :func:`tuning_of` from ``ctx.resources["sync_tuning"]``; the defaults are the
-production values.
+Read with :func:`tuning_of`: ``ctx.resources["sync_tuning"]`` when set (tests), else
+the production values with the polling schedule from the settings
+(``SIMPUL_LAPOR_POLL_*``), made once per process.
 """
 
 from __future__ import annotations
@@ -18,13 +19,20 @@ HELD_RECHECK_S = 300.0
 UNCERTAIN_RECHECK_S = 2.0
 TRANSIENT_BASE_S = 5.0
 TRANSIENT_CAP_S = 300.0
-#: Polling: 5 min after a change or an error, doubling to 6 h while nothing changes.
-POLL_MIN_INTERVAL_S = 300
-POLL_MAX_INTERVAL_S = 6 * 3600
+#: Polling, as the public integrators do [seen]: 3 h after a good read, 60 min after an
+#: error; sooner (15 min) while a case is young (its first 24 h on the mirror) or after a
+#: read that found a change. ``SIMPUL_LAPOR_POLL_*`` set them.
+POLL_AFTER_READ_S = 3 * 3600
+POLL_AFTER_ERROR_S = 3600
+POLL_YOUNG_S = 900
+POLL_YOUNG_FOR_S = 24 * 3600
 #: Discovery re-reads this much before its cursor: national clocks and commits are late.
 DISCOVER_OVERLAP_S = 300
-POLL_BATCH = 100
-POLL_CONCURRENCY = 4
+#: Cases one poll worker claims at a time; workers per process (the rate limit paces them).
+POLL_CLAIM = 4
+POLL_CONCURRENCY = 16
+#: One poll round drains what was due at its start, for at most this long.
+POLL_ROUND_S = 60.0
 #: A claimed case is not claimed again for this long (a crashed poller lets it lapse).
 POLL_LEASE_S = 120
 #: Reconciliation leaves cases younger than this alone (their events are still in flight).
@@ -40,11 +48,14 @@ class SyncTuning:
     transient_cap_s: float = TRANSIENT_CAP_S
     #: Upper bound on every ``Defer`` (tests set it near 0 to run outages fast).
     max_defer_s: float | None = None
-    poll_min_interval_s: int = POLL_MIN_INTERVAL_S
-    poll_max_interval_s: int = POLL_MAX_INTERVAL_S
+    poll_after_read_s: int = POLL_AFTER_READ_S
+    poll_after_error_s: int = POLL_AFTER_ERROR_S
+    poll_young_s: int = POLL_YOUNG_S
+    poll_young_for_s: int = POLL_YOUNG_FOR_S
     discover_overlap_s: int = DISCOVER_OVERLAP_S
-    poll_batch: int = POLL_BATCH
+    poll_claim: int = POLL_CLAIM
     poll_concurrency: int = POLL_CONCURRENCY
+    poll_round_s: float = POLL_ROUND_S
     poll_lease_s: int = POLL_LEASE_S
     reconcile_grace_s: int = RECONCILE_GRACE_S
 
@@ -60,9 +71,33 @@ class SyncTuning:
         base = min(self.transient_cap_s, self.transient_base_s * 2 ** max(attempts - 1, 0))
         return self.defer(base / 2 + random.uniform(0, base / 2))
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> SyncTuning:
+        return cls(
+            poll_after_read_s=settings.lapor_poll_after_read_s,
+            poll_after_error_s=settings.lapor_poll_after_error_s,
+            poll_young_s=settings.lapor_poll_young_s,
+            poll_young_for_s=settings.lapor_poll_young_for_s,
+            poll_concurrency=settings.lapor_poll_concurrency,
+        )
+
+    def poll_interval(self, *, ok: bool, changed: bool, young: bool) -> int:
+        """Seconds to the next national re-read of a case (before the SLA cap)."""
+        if not ok:
+            return self.poll_after_error_s
+        if changed or young:
+            return min(self.poll_young_s, self.poll_after_read_s)
+        return self.poll_after_read_s
+
 
 DEFAULT_TUNING = SyncTuning()
+TUNING_KEY = "sync_tuning"
 
 
 def tuning_of(ctx: Any) -> SyncTuning:
-    return ctx.resources.get("sync_tuning") or DEFAULT_TUNING
+    tuning = ctx.resources.get(TUNING_KEY)
+    if tuning is None:
+        settings = getattr(ctx, "settings", None)
+        tuning = SyncTuning.from_settings(settings) if settings is not None else DEFAULT_TUNING
+        ctx.resources[TUNING_KEY] = tuning
+    return tuning

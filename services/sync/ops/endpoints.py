@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Request
 from services.sync.mirror.repository import SYNC_CONSUMER
 from services.sync.ops import service
 from services.sync.ops.schemas import PauseIn, ResyncIn
-from services.sync.reconcile.service import drift_report, reconcile, request_resync
+from services.sync.reconcile import jobs
+from services.sync.reconcile.service import drift_report, request_resync
 from shared.auth import Actor, require_roles
 from shared.cases.service import get_by_tracking_id
 from shared.deps import DbSession
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/sync", tags=["SP4N-LAPOR! mirror (ops)"])
@@ -95,6 +96,38 @@ async def drift(session: DbSession, _actor: Reader) -> dict:
     return {"count": len(items), "items": items}
 
 
-@router.post("/reconcile", summary="Run a reconciliation now")
-async def reconcile_now(request: Request, _actor: Operator) -> dict:
-    return await reconcile(request.app.state.ctx)
+@router.post(
+    "/reconcile",
+    status_code=202,
+    summary="Start a reconciliation (a background job; one at a time)",
+    responses={409: {"description": "a reconciliation is already running (its job id given)"}},
+)
+async def reconcile_now(request: Request, actor: Operator) -> dict:
+    """Answers at once with the job's id; read its progress and result at
+    ``GET /admin/sync/reconcile/{job_id}``. While one runs (in any process), another
+    start answers 409 with the running job's id."""
+    run, created = await jobs.start_in_background(request.app.state.ctx, actor.name or actor.id)
+    if not created:
+        raise Conflict(
+            "a reconciliation is already running",
+            code="reconcile_running",
+            job_id=run.id,
+            status_url=f"/admin/sync/reconcile/{run.id}",
+        )
+    return {**jobs.run_view(run), "status_url": f"/admin/sync/reconcile/{run.id}"}
+
+
+@router.get("/reconcile/latest", summary="The latest reconciliation run")
+async def reconcile_latest(request: Request, _actor: Reader) -> dict:
+    run = await jobs.latest_run(request.app.state.db)
+    if run is None:
+        raise NotFound("no reconciliation has run yet", code="reconcile_run_not_found")
+    return jobs.run_view(run)
+
+
+@router.get("/reconcile/{job_id}", summary="A reconciliation run: state, progress, result")
+async def reconcile_run(job_id: str, request: Request, _actor: Reader) -> dict:
+    run = await jobs.get_run(request.app.state.db, job_id[:36])
+    if run is None:
+        raise NotFound(f"no reconciliation run {job_id!r}", code="reconcile_run_not_found")
+    return jobs.run_view(run)

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from services.sync.inbound import national
+from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import (
     BACKLOG,
@@ -28,6 +30,16 @@ from shared.models.sync import LaporMirror, LaporOutboundOp
 MIRROR_STATES = ("pending", "created", "held", "paused")
 
 
+def _national_status(code: int | None) -> str | None:
+    """The Simpul reading of a recorded national status code (None if unknown)."""
+    if code is None:
+        return None
+    try:
+        return mapping.simpul_status_for(code)
+    except LaporError:
+        return None
+
+
 def _iso(moment: Any) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -44,6 +56,10 @@ async def mirror_state(session: Any, case_id: int) -> dict[str, Any]:
         "origin": mirror.origin,
         "lapor_complaint_id": mirror.lapor_complaint_id,
         "national_status_code": mirror.national_status_code,
+        "national_archived": national.is_archived_nationally(
+            _national_status(mirror.national_status_code)
+        ),
+        "national_rating": mirror.national_rating,
         "last_synced_event_id": mirror.last_synced_event_id,
         "next_check_at": _iso(mirror.next_check_at),
         "last_checked_at": _iso(mirror.last_checked_at),

@@ -9,6 +9,7 @@ reported, never overwritten (see ``inbound.service``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, or_, select
 from services.sync.inbound import repository as inrepo
 from services.sync.inbound.service import rating_key
 from services.sync.lapor import LaporError, LaporUnavailable, mapping
+from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import DRIFT_CASES
 from services.sync.mirror.service import RESYNC_EVENT, client_of
@@ -121,12 +123,22 @@ async def compare_case(
     return drift or None
 
 
-async def reconcile(ctx: WorkerContext) -> dict[str, Any]:
-    """One full comparison (the periodic job, also ``POST /admin/sync/reconcile``)."""
+#: Progress is written (and the run's heartbeat renewed) after this many cases.
+PROGRESS_EVERY = 25
+
+Progress = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def reconcile(ctx: WorkerContext, progress: Progress | None = None) -> dict[str, Any]:
+    """One full comparison. Run it through ``reconcile.jobs`` (one run at a time, progress
+    readable); ``progress`` is awaited with the counts so far every ``PROGRESS_EVERY``
+    cases. Sessions are short (one per read or write), so a run holds no pooled
+    connection while LAPOR! answers."""
     if not ctx.settings.lapor_sync_enabled:
         return {}
     result: dict[str, Any] = {
         "requeued": await repair_unmirrored(ctx),
+        "total": 0,
         "compared": 0,
         "drift": 0,
         "errors": 0,
@@ -140,9 +152,13 @@ async def reconcile(ctx: WorkerContext) -> dict[str, Any]:
                 .order_by(LaporMirror.case_id)
             )
         ).all()
-    for mirror, status in rows:
+    result["total"] = len(rows)
+    if progress is not None:
+        await progress(dict(result))
+    for index, (mirror, status) in enumerate(rows, start=1):
         try:
-            drift = await compare_case(ctx, mirror, status)
+            with use_lane(Lane.POLL):  # a read like the poller's, in its share of the rate
+                drift = await compare_case(ctx, mirror, status)
         except LaporUnavailable:
             result["errors"] += 1
             break  # the breaker is open: the rest waits for the next run
@@ -152,6 +168,8 @@ async def reconcile(ctx: WorkerContext) -> dict[str, Any]:
             continue
         result["compared"] += 1
         result["drift"] += 1 if drift else 0
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            await progress(dict(result))
     async with ctx.db.session() as s:
         DRIFT_CASES.set(await drift_count(s))
     return result

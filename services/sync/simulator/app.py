@@ -614,6 +614,27 @@ class Simulator:
             await self._persist()
         return {"complaint": complaint, "log": log}
 
+    async def update_privacy(self, complaint_id: int, payload: Any) -> dict[str, Any]:
+        """[model] ``POST /complaints/{id}/privacy`` {``is_anonymous``, ``is_secret``}: the
+        instansi changes anonim/rahasia after creating the case. Making a case anonymous
+        drops the reporter's identity from the national store (as a real one would hide
+        it from everyone)."""
+        if not isinstance(payload, dict):
+            raise SimHTTPError(422, "body must be a JSON object")
+        is_anonymous = _flag(payload.get("is_anonymous", 0), "is_anonymous")
+        is_secret = _flag(payload.get("is_secret", 0), "is_secret")
+        async with self.lock:
+            complaint = self._get(complaint_id)
+            if complaint["disposition_id"] != self.institution_id:
+                raise SimHTTPError(409, "Laporan tidak lagi didisposisikan ke instansi ini")
+            complaint["is_anonymous"] = is_anonymous
+            complaint["is_secret"] = is_secret
+            if is_anonymous:
+                complaint["reporter"] = None
+            complaint["updated_at"] = self.now()
+            await self._persist()
+        return {"complaint_id": complaint_id, "is_anonymous": is_anonymous, "is_secret": is_secret}
+
     def list_complaints(
         self,
         *,
@@ -852,6 +873,14 @@ def _api_router(sim: Simulator) -> APIRouter:
             {"complaint_id": complaint["id"], "disposition_id": complaint["disposition_id"]},
             [sim.log_data(result["log"])],
         )
+
+    @router.post("/complaints/{complaint_id}/privacy")
+    async def update_privacy(complaint_id: int, request: Request) -> dict[str, Any]:
+        try:
+            payload = await request.json()
+        except ValueError:
+            raise SimHTTPError(422, "body must be JSON") from None
+        return envelope(await sim.update_privacy(complaint_id, payload))
 
     @router.get("/complaints")
     async def list_complaints(
