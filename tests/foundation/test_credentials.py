@@ -9,19 +9,20 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text, update
 
 from services.embedded import create_app
 from shared.auth import hash_secret
 from shared.config import Settings
 from shared.identity import tokens
-from shared.migrate import upgrade
+from shared.migrate import alembic_config, upgrade
 from shared.models import ClientApp, OpsToken, utcnow
 
 OLD_TOKEN = "smpo_" + "x" * 43
 OLD_KEY = "smp_" + "y" * 43
-#: The revision just before the accounts migration (0011).
-BEFORE_ACCOUNTS = "0009"
+#: The revision just before the accounts migration (0011), whatever lands before it.
+BEFORE_ACCOUNTS = ScriptDirectory.from_config(alembic_config()).get_revision("0011").down_revision
 
 
 def test_tokens_and_keys_issued_before_the_accounts_migration_keep_working(
