@@ -22,7 +22,9 @@ from shared.models import ClientApp, OpsToken, utcnow
 OLD_TOKEN = "smpo_" + "x" * 43
 OLD_KEY = "smp_" + "y" * 43
 #: The revision just before the accounts migration (0011), whatever lands before it.
-BEFORE_ACCOUNTS = ScriptDirectory.from_config(alembic_config()).get_revision("0011").down_revision
+BEFORE_ACCOUNTS = (
+    ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("0011").down_revision
+)
 
 
 def test_tokens_and_keys_issued_before_the_accounts_migration_keep_working(
