@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cli.accounts import user_cli
 from services.cli.credentials import client_cli, token_cli
+from services.cli.lapor import lapor_cli
 from services.cli.session import run_in_session
 from shared.config import LAPOR_SIM_PORT, SERVICE_PORTS, get_settings
 
@@ -25,6 +26,7 @@ cli = typer.Typer(
 cli.add_typer(client_cli, name="client")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(user_cli, name="user")
+cli.add_typer(lapor_cli, name="lapor")
 
 APP_FACTORIES = {
     "all": "services.embedded:create_app",

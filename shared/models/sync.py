@@ -21,7 +21,9 @@ class LaporMirror(Base):
     """One row per mirrored case: its national id, state and polling schedule.
 
     ``state``: ``pending`` (not yet created nationally), ``created``, ``held`` (an operator
-    must look: e.g. an unknown national status code), ``paused``.
+    must look: e.g. an unknown national status name), ``to_confirm`` ("perlu konfirmasi":
+    a create whose outcome is unknown and that no trusted search can settle; an operator
+    confirms "created as national id N" or "not created, send"), ``paused``.
     """
 
     __tablename__ = "lapor_mirror"
@@ -38,6 +40,10 @@ class LaporMirror(Base):
     last_synced_event_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     #: The national status code as last read or pushed by us (inbound changes compare to it).
     national_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The national status *name* as last read (statuses are mapped by name).
+    national_status_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    #: The instansi the case sits with nationally, as last read (replies are addressed to it).
+    national_disposition_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     #: ``score:comment-hash`` of the national rating already turned into a local event.
     rating_key: Mapped[str | None] = mapped_column(String(80), default=None)
     #: The reporter's rating on LAPOR! as last read (kept apart from ``cases.rating``,

@@ -22,6 +22,15 @@ PRODUCTION = {
     "lapor_base_url": REAL_LAPOR,
     "lapor_institution_id": 3301,
     "lapor_user_id": 77,
+    # What differs per national environment and integrator (contracts/lapor-api.md).
+    "lapor_auth_header": "auth",
+    "lapor_create_path": "/complaints/complaint-tanahlaut",
+    "lapor_admin_user_id": 78,
+    "lapor_reply_template_code": "reply_tanahlaut",
+    "lapor_channel_id": 13,
+    "lapor_classification_ids": {"pengaduan": 6, "aspirasi": 7, "permintaan_informasi": 8},
+    "lapor_forward_institution_id": 1,
+    "lapor_category_map": {"JALAN": 436},
     **REAL_SECRETS,
 }
 
@@ -156,3 +165,39 @@ def test_a_process_running_the_sync_workers_keeps_a_connection_per_lapor_call():
     assert settings.pool_size_for(["sync"], workers=False) == 10  # HTTP only
     assert settings.pool_size_for(["intake"], workers=True) == 10
     assert Settings(db_pool_size=50).pool_size_for(["sync"], workers=True) == 50
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "lapor_auth_header",
+        "lapor_create_path",
+        "lapor_admin_user_id",
+        "lapor_reply_template_code",
+        "lapor_channel_id",
+        "lapor_classification_ids",
+        "lapor_forward_institution_id",
+    ],
+)
+def test_production_refuses_a_missing_lapor_setting_naming_it(missing):
+    values = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ValidationError) as refused:
+        _settings(**values)
+    assert f"SIMPUL_{missing.upper()}" in str(refused.value)
+
+
+def test_production_refuses_a_missing_category_map():
+    values = {k: v for k, v in PRODUCTION.items() if k != "lapor_category_map"}
+    with pytest.raises(ValidationError) as refused:
+        _settings(**values)
+    assert "SIMPUL_LAPOR_CATEGORY_MAP_FILE" in str(refused.value)
+
+
+def test_production_refuses_a_category_map_file_that_is_not_there(tmp_path):
+    missing = str(tmp_path / "nope.csv")
+    with pytest.raises(ValidationError) as refused:
+        _settings(**{**PRODUCTION, "lapor_category_map_file": missing})
+    assert "SIMPUL_LAPOR_CATEGORY_MAP_FILE" in str(refused.value)
+    present = tmp_path / "map.csv"
+    present.write_text("simpul_code,national_id\nJALAN,436\n", encoding="utf-8")
+    assert _settings(**{**PRODUCTION, "lapor_category_map_file": str(present)})

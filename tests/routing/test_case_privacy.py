@@ -122,6 +122,12 @@ async def test_case_detail_carries_timeline_copies_clocks_mirror_and_actions(
     ]
     assert view["copies"] == ["DLH"]
     assert isinstance(view["clocks"], list)
-    assert view["mirror"] == {"lapor_complaint_id": None, "lapor_status_code": None}
+    assert view["mirror"] == {
+        "lapor_complaint_id": None,
+        "lapor_status_code": None,
+        "lapor_status_name": None,
+        "state": "not_mirrored",
+        "needs_confirmation": False,
+    }
     assert set(view["allowed_actions"]) == {"return", "respond", "note"}
     assert "suggestion" in view

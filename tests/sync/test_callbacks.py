@@ -21,6 +21,7 @@ from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
     open_case,
     settle,
     sync_app,
+    with_search,
 )
 
 SECRET = "demo-lapor-webhook-secret"
@@ -115,7 +116,10 @@ async def test_duplicated_and_reordered_callbacks_are_hints_acted_on_once(
     assert [e.data["lapor_complaint_id"] for e in imported] == [forwarded]
 
 
-async def test_with_callbacks_off_polling_alone_gets_everything(sync_app, lapor_sim_admin):
+async def test_with_callbacks_off_polling_alone_gets_everything(
+    sync_app, lapor_sim, lapor_sim_admin
+):
+    await with_search(sync_app, lapor_sim)  # forwarded cases are found by the national list
     await lapor_sim_admin.faults(callbacks=False)
     case_id, tracking_id = await open_case(sync_app)
     await settle(sync_app)

@@ -19,6 +19,7 @@ from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
     open_case,
     settle,
     sync_app,
+    with_search,
 )
 
 
@@ -89,7 +90,10 @@ async def test_reporter_followups_and_a_rating_arrive_once(sync_app, lapor_sim_a
     assert [f["from"] for f in national["followups"]] == ["pelapor", "pelapor"]
 
 
-async def test_a_case_forwarded_in_by_national_admins_is_opened_once(sync_app, lapor_sim_admin):
+async def test_a_case_forwarded_in_by_national_admins_is_opened_once(
+    sync_app, lapor_sim, lapor_sim_admin
+):
+    await with_search(sync_app, lapor_sim)  # forwarded cases are found by the national list
     complaint_id = await lapor_sim_admin.forward(
         title="Izin usaha lambat",
         content="Pengurusan izin usaha sudah sebulan.",

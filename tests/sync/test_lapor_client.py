@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from services.sync.lapor import mapping, signing
+from services.sync.lapor import LaporProfile, mapping, signing
 from services.sync.lapor.client import LaporClient, parse_retry_after
 from services.sync.lapor.errors import (
     InvalidLaporDate,
@@ -22,6 +22,7 @@ from services.sync.lapor.errors import (
     LaporUncertainOutcome,
     UnknownSimpulStatus,
     UnknownStatusCode,
+    UnknownStatusName,
 )
 from services.sync.lapor.models import CaseForLapor, LaporFile
 from services.sync.lapor.resilience import BreakerState, CircuitBreaker, TokenBucket
@@ -125,8 +126,18 @@ async def test_every_call_carries_the_two_static_headers(lapor, api):
     route = api.get("/complaints/7/complaint").respond(200, json=complaint_body())
     await lapor.get_complaint(7)
     request = route.calls.last.request
-    assert request.headers["Authorization"] == "Bearer key-123"
+    assert request.headers["Authorization"] == "key-123"  # as issued, nothing added
     assert request.headers["token"] == "guid-456"
+
+
+async def test_the_auth_header_name_and_create_path_come_from_the_profile(api):
+    profile = LaporProfile(auth_header="auth", create_path="/complaints/complaint-simpul")
+    async with LaporClient(BASE, "Bearer key-123", "guid-456", profile=profile) as lapor:
+        route = api.post("/complaints/complaint-simpul").respond(200, json={"complaint_id": 5})
+        assert await lapor.create_complaint(case()) == 5
+    request = route.calls.last.request
+    assert request.headers["auth"] == "Bearer key-123"
+    assert "Authorization" not in request.headers
 
 
 @pytest.mark.parametrize(
@@ -137,8 +148,16 @@ async def test_every_call_carries_the_two_static_headers(lapor, api):
         {"results": {"data": {"complaint_id": 41}, "data_logs": []}},
         {"data": {"complaint_id": "41"}},
         {"results": {"complaint": {"id": 41}}},
+        {"data": {"results": {"complaint": {"id": 41}}}},
     ],
-    ids=["results.complaint_id", "complaint_id", "results.data", "data", "results.complaint"],
+    ids=[
+        "results.complaint_id",
+        "complaint_id",
+        "results.data",
+        "data",
+        "results.complaint",
+        "data.results.complaint.id",
+    ],
 )
 async def test_create_reads_every_answer_shape(lapor, api, answer):
     route = api.post("/complaints/complaint").respond(200, json=answer)
@@ -146,7 +165,8 @@ async def test_create_reads_every_answer_shape(lapor, api, answer):
     sent = json.loads(route.calls.last.request.content)
     assert sent["tags_raw"] == "#simpul-ABC123"
     assert sent["disposition_id"] == 9001
-    assert sent["category_id"] == mapping.CATEGORY_IDS["JALAN"]
+    assert sent["category_id"] == LaporProfile().category_id_for("JALAN") == 141
+    assert sent["content"].splitlines()[0] == "#simpul-ABC123"
 
 
 async def test_create_answer_without_an_id_is_an_uncertain_outcome(lapor, api):
@@ -403,27 +423,47 @@ async def test_all_calls_of_a_client_share_one_limiter(clock, api):
 
 
 # -- statuses ---------------------------------------------------------------------------------
-async def test_unknown_status_code_raises_never_guessed(lapor, api):
+async def test_an_unknown_status_name_raises_never_guessed(lapor, api):
     api.get("/complaints/7/complaint").respond(
-        200, json=complaint_body(status_code=99, status_name="Baru")
+        200, json=complaint_body(status_code=3, status_name="Baru")
     )
     complaint = await lapor.get_complaint(7)
-    assert complaint.status_code == 99
-    with pytest.raises(UnknownStatusCode) as caught:
+    assert complaint.status_code == 3 and complaint.national_status is None
+    with pytest.raises(UnknownStatusName) as caught:
         _ = complaint.simpul_status
-    assert caught.value.status_code == 99
+    assert caught.value.status_name == "Baru"
+    assert isinstance(caught.value, UnknownStatusCode)  # one "unknown status" family
+
+
+async def test_statuses_are_read_by_name_whatever_the_code(lapor, api):
+    api.get("/complaints/7/complaint").respond(
+        200, json=complaint_body(status_code=77, status_name="  dalam   PROSES ")
+    )
+    assert (await lapor.get_complaint(7)).simpul_status == "in_progress"
 
 
 @pytest.mark.parametrize("code", [99, -1, "3x", None, True])
-def test_simpul_status_for_rejects_unknown_codes(code):
+def test_simpul_status_for_rejects_unknown_codes_without_a_name(code):
     with pytest.raises(UnknownStatusCode):
         mapping.simpul_status_for(code)
 
 
+def test_the_status_name_table_is_configurable():
+    from shared.config import Settings
+
+    profile = LaporProfile.from_settings(
+        Settings(_env_file=None, lapor_status_names={"Sedang Diproses Instansi": "in_progress"})
+    )
+    assert mapping.simpul_status_for(None, "sedang diproses instansi", profile) == "in_progress"
+    assert mapping.simpul_status_for(None, "Selesai", profile) == "resolved"  # built-in kept
+    with pytest.raises(UnknownStatusName):
+        mapping.simpul_status_for(None, "Sedang Diproses Instansi")
+
+
 def test_status_table_agrees_with_the_simulator_and_simpul_statuses():
     assert mapping.STATUS_NAMES == national.STATUS_NAMES
-    assert set(mapping.SIMPUL_STATUS_BY_CODE) == set(national.STATUS_NAMES)
-    assert set(mapping.SIMPUL_STATUS_BY_CODE.values()) <= set(mapping.SIMPUL_STATUSES)
+    for name in national.STATUS_NAMES.values():
+        assert mapping.simpul_status_for(None, name) in mapping.SIMPUL_STATUSES
     assert set(mapping.NATIONAL_CODE_BY_SIMPUL_STATUS) == set(mapping.SIMPUL_STATUSES)
     for code in mapping.NATIONAL_CODE_BY_SIMPUL_STATUS.values():
         assert code is None or code in national.STATUS_NAMES
@@ -435,12 +475,13 @@ def test_status_table_agrees_with_the_simulator_and_simpul_statuses():
 
 
 def test_every_mapped_category_exists_nationally():
-    assert set(mapping.CATEGORY_IDS.values()) <= national.CATEGORY_IDS
-    assert mapping.DEFAULT_CATEGORY_ID in national.CATEGORY_IDS
-    assert mapping.category_id_for("jalan") == mapping.CATEGORY_IDS["JALAN"]
-    assert mapping.category_id_for("NOT-A-CODE") == mapping.DEFAULT_CATEGORY_ID
-    assert mapping.category_id_for(None) == mapping.DEFAULT_CATEGORY_ID
-    assert set(mapping.CLASSIFICATION_IDS.values()) == national.CLASSIFICATION_IDS
+    profile = LaporProfile()
+    assert set(profile.category_ids.values()) <= national.CATEGORY_IDS
+    assert profile.default_category_id in national.CATEGORY_IDS
+    assert profile.category_id_for("jalan") == profile.category_ids["JALAN"]
+    assert profile.category_id_for("NOT-A-CODE") == profile.default_category_id
+    assert profile.category_id_for(None) == profile.default_category_id
+    assert set(profile.classification_ids.values()) == national.CLASSIFICATION_IDS
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -504,8 +545,7 @@ def test_create_payload_never_carries_nik_phone_or_address_in_content():
             ),
             private_terms=(NIK, PHONE, ADDRESS),
         ),
-        institution_id=9001,
-        user_id=77,
+        LaporProfile(user_id=77),
     )
     text = payload["title"] + " " + payload["content"]
     for secret in (
@@ -531,8 +571,7 @@ def test_anonymous_case_carries_no_reporter_identity_at_all():
             reporter_name="Budi Santoso",
             description="Budi Santoso melapor pungli di kantor desa.",
         ),
-        institution_id=9001,
-        user_id=77,
+        LaporProfile(user_id=77),
     )
     assert payload["is_anonymous"] == 1
     assert payload["is_secret"] == 1
@@ -548,12 +587,18 @@ def test_create_payload_fields():
             attachment_ids=(12, 13),
             copy_institution_ids=(2,),
         ),
-        institution_id=9001,
-        user_id=77,
+        LaporProfile(
+            user_id=77,
+            channel_id=26,
+            classification_ids={"permintaan_informasi": 6},
+            location_id=34,
+        ),
     )
-    assert payload["classification_id"] == mapping.CLASSIFICATION_IDS["permintaan_informasi"]
-    assert payload["channel"] == mapping.CHANNEL_ID
-    assert payload["user_id"] == 77
+    assert payload["classification_id"] == 6
+    assert payload["channel"] == 26
+    assert payload["location_id"] == 34
+    assert payload["user_id"] == 77 and payload["is_new_user_slider"] is False
+    assert payload["disposition_id"] == 9001
     assert payload["attachments"] == "[12,13]"
     assert payload["copy_externals"] == "[2]"
     assert payload["date_of_incident"] == "17-08-2024 14:30:00"
@@ -575,6 +620,16 @@ async def test_follow_up_is_multipart_with_every_field(lapor, api):
     request = route.calls.last.request
     assert request.headers["content-type"].startswith("multipart/form-data")
     body = request.content.decode("latin-1")
+    fields = dict(
+        (part.split(b'name="')[1].split(b'"')[0].decode(), part.split(b"\r\n\r\n", 1)[1][:-2])
+        for part in request.content.split(
+            b"--" + request.headers["content-type"].split("=")[1].encode()
+        )
+        if b'name="' in part and b"filename" not in part
+    )
+    assert fields["user_id"] == str(LaporProfile().admin_user_id).encode()  # the admin user
+    assert fields["template_code"] == LaporProfile().reply_template_code.encode()
+    assert fields["rating"] == b"0"
     for name in (
         "user_id",
         "institution_from_id",
@@ -599,6 +654,20 @@ async def test_upload_then_ids(lapor, api):
     ids = await lapor.upload_files([LaporFile("a.pdf", b"%PDF"), LaporFile("b.pdf", b"%PDF")])
     assert ids == [12, 13]
     assert route.calls.last.request.content.count(b'name="attachments[]"') == 2
+
+
+async def test_a_photo_only_upload_answers_images(lapor, api):
+    api.post("/complaints/complaint/file").respond(
+        200, json={"results": {"images": [{"id": 31, "path": "/img/31.jpg"}]}}
+    )
+    assert await lapor.upload_files([LaporFile("a.jpg", b"\xff\xd8", "image/jpeg")]) == [31]
+
+
+async def test_an_upload_answer_in_no_known_shape_is_transient_with_its_body(lapor, api):
+    api.post("/complaints/complaint/file").respond(200, json={"results": {"files": [1]}})
+    with pytest.raises(LaporTransientError) as caught:
+        await lapor.upload_files([LaporFile("a.jpg", b"\xff\xd8", "image/jpeg")])
+    assert "files" in caught.value.redacted_body
 
 
 async def test_reject_not_authority_sends_the_documented_body(lapor, api):
@@ -676,10 +745,21 @@ async def test_client_from_settings_uses_the_lapor_settings():
         lapor_institution_id=1234,
         lapor_user_id=55,
         lapor_timeout_s=3,
+        lapor_auth_header="auth",
+        lapor_create_path="complaints/complaint-simpul",
+        lapor_admin_user_id=66,
+        lapor_reply_template_code="reply_simpul",
+        lapor_search=True,
+        lapor_category_map={"jalan": 436},
     )
     async with LaporClient.from_settings(settings) as lapor:
         assert lapor.base_url == "https://splp.example.go.id/lapor/3.0.0"
         assert (lapor.institution_id, lapor.user_id) == (1234, 55)
+        assert lapor.profile.auth_header == "auth"
+        assert lapor.profile.create_path == "/complaints/complaint-simpul"
+        assert lapor.profile.admin_user_id == 66 and lapor.profile.search
+        assert lapor.profile.category_id_for("JALAN") == 436
+        assert lapor.create_timeout.read == 90 and lapor._http.timeout.read == 3
 
 
 async def test_client_refuses_empty_credentials():

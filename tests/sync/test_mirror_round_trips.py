@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from services.sync.lapor import mapping
+from services.sync.lapor import LaporProfile
 from services.sync.mirror.tasks import BATCH_PER_SLOT, sync_consumer
 from shared.config import Settings
 from shared.db import Database
@@ -36,7 +36,7 @@ class OpsSeenAtCreate(httpx.AsyncBaseTransport):
         self.seen: list[list[tuple[str, int]]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith(mapping.PATH_CREATE):
+        if request.method == "POST" and request.url.path.endswith(LaporProfile().create_path):
             async with self._db.session() as session:
                 rows = await session.execute(
                     select(LaporOutboundOp.status, LaporOutboundOp.attempts).where(

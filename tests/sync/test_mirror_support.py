@@ -11,15 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from services.sync.lapor import LaporClient
+from services.sync.confirmation import service as confirmation
+from services.sync.lapor import LaporClient, LaporProfile
 from services.sync.mirror.tuning import SyncTuning
 from shared.auth import Actor
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import emit
 from shared.lifecycle import Role
 from shared.models import Case, Event, EventDelivery
+from shared.models.sync import LaporMirror
 
 ADMIN = Actor(type="ops", id="token:1", name="admin", role=Role.ADMIN_INSTANSI)
+OPERATOR = Actor(type="ops", id="token:3", name="operator", role=Role.OPERATOR)
 OPD = Actor(type="ops", id="token:2", name="opd", role=Role.OPD, opd_code="DINKES")
 NIK = "3201234567890001"
 PHONE = "+6281234567890"
@@ -139,9 +142,16 @@ async def sync_backlog(app: Any) -> int:
         )
 
 
-async def settle(app: Any, *, timeout_s: float = SETTLE_TIMEOUT_S, consumer: Any = None) -> None:
+async def settle(
+    app: Any,
+    *,
+    timeout_s: float = SETTLE_TIMEOUT_S,
+    consumer: Any = None,
+    operator: Any = None,
+) -> None:
     """Run the sync consumer until its backlog is empty (through Defers); a deadline, not
-    an assertion on time."""
+    an assertion on time. ``operator`` (a ``SimAdmin``): settle "perlu konfirmasi" the way
+    an operator would, by looking each case up on the (simulated) national site."""
     consumer = consumer or sync_consumer(app)
     ctx = app.state.ctx
     deadline = time.monotonic() + timeout_s
@@ -150,6 +160,8 @@ async def settle(app: Any, *, timeout_s: float = SETTLE_TIMEOUT_S, consumer: Any
         if claimed == 0:
             if await sync_backlog(app) == 0:
                 return
+            if operator is not None:
+                await confirm_like_an_operator(app, operator)
             await asyncio.sleep(0.02)
     raise AssertionError(f"sync backlog not empty after {timeout_s}s: {await sync_backlog(app)}")
 
@@ -165,3 +177,44 @@ async def events_of(app: Any, event_type: str, case_id: int | None = None) -> li
 def by_tag(complaints: list[dict[str, Any]], tracking_id: str) -> list[dict[str, Any]]:
     tag = f"#simpul-{tracking_id}".lower()
     return [c for c in complaints if tag in (c["tags_raw"] or "").lower().split()]
+
+
+async def confirm_like_an_operator(app: Any, sim_admin: Any) -> int:
+    """Every case in "perlu konfirmasi": look it up by its tag on the national side; confirm
+    "created as N" if it is there (the oldest, as a person would pick), else "not created"."""
+    async with app.state.db.session() as session:
+        waiting = [item["tracking_id"] for item in await confirmation.unconfirmed(session)]
+    if not waiting:
+        return 0
+    complaints = await sim_admin.complaints()
+    client = app.state.ctx.resources["lapor"]
+    for tracking_id in waiting:
+        found = sorted(c["complaint_id"] for c in by_tag(complaints, tracking_id))
+        async with app.state.db.session() as session:
+            case = await session.scalar(select(Case).where(Case.tracking_id == tracking_id))
+            if found:
+                await confirmation.confirm_created(session, client, case, found[0], OPERATOR)
+            else:
+                await confirmation.confirm_not_created(session, case, OPERATOR)
+    return len(waiting)
+
+
+async def unconfirmed_count(app: Any) -> int:
+    async with app.state.db.session() as session:
+        return int(
+            await session.scalar(select(func.count()).where(LaporMirror.state == "to_confirm")) or 0
+        )
+
+
+@pytest.fixture(params=["search_off", "search_on"])
+async def search_mode(request: Any, sync_app: Any, lapor_sim: str) -> bool:
+    """Both ways of settling an uncertain create: an operator (search off, the default) or
+    the national tag search (``SIMPUL_LAPOR_SEARCH=true``)."""
+    search = request.param == "search_on"
+    await use_client(sync_app, fast_client(lapor_sim, profile=LaporProfile(search=search)))
+    return search
+
+
+async def with_search(app: Any, base_url: str) -> LaporClient:
+    """The app's client with the national list/search on (discovery of forwarded cases)."""
+    return await use_client(app, fast_client(base_url, profile=LaporProfile(search=True)))

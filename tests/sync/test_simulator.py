@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.sync.lapor import mapping, signing
+from services.sync.lapor import LaporProfile, mapping, signing
 from services.sync.lapor.client import LaporClient
 from services.sync.lapor.errors import (
     LaporAuthError,
@@ -76,9 +76,13 @@ async def test_create_get_follow_up_and_reject(lapor, lapor_sim_admin):
     assert complaint.status_name == "Belum Terverifikasi"
     assert complaint.simpul_status == "received"
     assert complaint.tracking_id == "ABC123"
-    assert complaint.category_id == mapping.CATEGORY_IDS["JALAN"]
+    assert complaint.category_id == LaporProfile().category_id_for("JALAN")
     assert complaint.created_at is not None and complaint.created_at.tzinfo is not None
-    assert complaint.logs and complaint.logs[0].status_new == 0
+    [created] = complaint.logs
+    assert created.status_new == "Belum Terverifikasi"  # from the log's ``data`` string
+    assert created.institution_to == "Pemerintah Kabupaten Demo"  # an {id, name} object
+    assert created.content == "Laporan dibuat dan diteruskan ke Pemerintah Kabupaten Demo"
+    assert [log.note for log in complaint.status_logs] == ["Laporan diterima"]
 
     followup_id = await lapor.add_followup(complaint_id, "Tim PUPR sudah meninjau lokasi.")
     assert isinstance(followup_id, int)
@@ -194,15 +198,16 @@ async def test_listing_pages(lapor):
 
 async def test_create_answer_shapes_rotate(lapor_sim, lapor, lapor_sim_admin):
     await lapor_sim_admin.faults(create_answer_shape="rotate")
-    payload = mapping.build_create_payload(case(), institution_id=9001, user_id=9001)
+    payload = mapping.build_create_payload(case())
     headers = mapping.auth_headers(KEY, TOKEN)
     async with httpx.AsyncClient(base_url=lapor_sim, headers=headers, timeout=5) as raw:
-        answers = [(await raw.post("/complaints/complaint", json=payload)).json() for _ in "abc"]
-    assert answers[0]["results"]["data"]["complaint_id"]
-    assert answers[1]["results"]["complaint_id"]
-    assert answers[2]["results"]["complaint"]["id"]
-    ids = [await lapor.create_complaint(case()) for _ in range(3)]
-    assert ids == sorted(set(ids)) and len(ids) == 3
+        answers = [(await raw.post("/complaints/complaint", json=payload)).json() for _ in "abcd"]
+    assert answers[0]["complaint_id"]  # current [seen]: top level
+    assert answers[1]["results"]["data"]["complaint_id"]
+    assert answers[2]["data"]["results"]["complaint"]["id"]
+    assert answers[3]["results"]["complaint"]["id"]
+    ids = [await lapor.create_complaint(case()) for _ in range(4)]
+    assert ids == sorted(set(ids)) and len(ids) == 4
 
 
 async def test_uploads_and_attachments(lapor, lapor_sim_admin):
@@ -230,7 +235,7 @@ async def test_masters(lapor):
     institutions = {i.id for i in await lapor.list_institutions()}
     assert {9001, 2, 3} <= institutions
     categories = {c.id for c in await lapor.list_categories()}
-    assert set(mapping.CATEGORY_IDS.values()) <= categories
+    assert set(LaporProfile().category_ids.values()) <= categories
     assert await lapor.list_templates()
 
 

@@ -30,11 +30,14 @@ from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
     FAST_TUNING,
     act,
     by_tag,
+    confirm_like_an_operator,
     fast_client,
     open_case,
+    search_mode,
     settle,
     sync_app,
     sync_backlog,
+    unconfirmed_count,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,10 +69,12 @@ async def assert_each_exactly_once(
         assert len(set(contents)) == len(contents), contents
 
 
-async def test_errors_and_timeouts_leave_every_case_exactly_once(sync_app, lapor_sim_admin):
+async def test_errors_and_timeouts_leave_every_case_exactly_once(
+    sync_app, search_mode, lapor_sim_admin
+):
     await lapor_sim_admin.faults(error_rate=0.3, timeout_rate=0.1, timeout_s=1.0)
     cases = await open_handled_cases(sync_app, 6)
-    await settle(sync_app)
+    await settle(sync_app, operator=lapor_sim_admin)
     await lapor_sim_admin.clear_faults()
     stats = await lapor_sim_admin.stats()
     assert stats["errors_injected"] > 0
@@ -79,11 +84,13 @@ async def test_errors_and_timeouts_leave_every_case_exactly_once(sync_app, lapor
 
 
 async def test_commit_then_timeout_on_create_and_followup_makes_no_duplicate(
-    sync_app, lapor_sim_admin
+    sync_app, search_mode, lapor_sim_admin
 ):
+    """Zero duplicates, zero lost, whether a trusted search or an operator settles."""
     await lapor_sim_admin.faults(commit_then_timeout_rate=0.5, timeout_s=1.0)
     cases = await open_handled_cases(sync_app, 5)
-    await settle(sync_app)
+    await settle(sync_app, operator=lapor_sim_admin)
+    assert await unconfirmed_count(sync_app) == 0
     await lapor_sim_admin.clear_faults()
     async with sync_app.state.db.session() as session:
         looked = await session.scalar(
@@ -168,6 +175,7 @@ async def test_two_workers_at_once_make_no_duplicates(
                 if await consumer.run_once(ctx, owner) == 0:
                     if await sync_backlog(sync_app) == 0:
                         return
+                    await confirm_like_an_operator(sync_app, lapor_sim_admin)
                     await asyncio.sleep(0.01)
 
         await asyncio.gather(*(run(c, ctx, f"worker-{i}") for i, (c, ctx) in enumerate(workers)))
@@ -263,6 +271,7 @@ async def test_a_worker_killed_mid_backlog_and_restarted_sends_everything_once(
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and await sync_backlog(sync_app) > 0:  # noqa: ASYNC110
             assert second.poll() is None, second.stderr.read().decode()[-2000:]
+            await confirm_like_an_operator(sync_app, lapor_sim_admin)  # a create cut short
             await asyncio.sleep(0.05)
     finally:
         kill(second)

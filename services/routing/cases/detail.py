@@ -95,6 +95,20 @@ async def clocks_of(session: AsyncSession, case: Case) -> list[dict[str, Any]]:
     return [{f: _iso(getattr(row, f)) for f in CLOCK_FIELDS} for row in rows.all()]
 
 
+async def _mirror(session: AsyncSession, case: Case) -> dict[str, Any]:
+    """The LAPOR! mirror as the case page shows it; ``to_confirm`` is "perlu konfirmasi"
+    (``/admin/sync/cases/{id}`` says what to look up)."""
+    mirror = await repository.mirror_of(session, case)
+    state, status_name = mirror if mirror is not None else ("not_mirrored", None)
+    return {
+        "lapor_complaint_id": case.lapor_complaint_id,
+        "lapor_status_code": case.lapor_status_code,
+        "lapor_status_name": status_name,
+        "state": state,
+        "needs_confirmation": state == "to_confirm",
+    }
+
+
 async def case_detail(session: AsyncSession, case: Case, actor: Actor) -> dict[str, Any]:
     """The case as ``actor`` may see it; audits the read when it shows an identity."""
     owner = await owns_case(session, actor, case)
@@ -137,10 +151,7 @@ async def case_detail(session: AsyncSession, case: Case, actor: Actor) -> dict[s
             for a in await repository.attachments_of(session, case)
         ],
         clocks=await clocks_of(session, case),
-        mirror={
-            "lapor_complaint_id": case.lapor_complaint_id,
-            "lapor_status_code": case.lapor_status_code,
-        },
+        mirror=await _mirror(session, case),
         allowed_actions=await caller_actions(session, case, actor),
     )
     if has_identity(view["reporter"]):

@@ -12,6 +12,7 @@ from shared.auth import Actor
 from shared.cases.access import readable_cases
 from shared.models import Attachment, Case, CaseCopy, CaseMessage, Event, Opd, Reporter, utcnow
 from shared.models.sla import SlaClock
+from shared.models.sync import LaporMirror
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_CHARS = 100
@@ -120,6 +121,18 @@ async def attachments_of(session: AsyncSession, case: Case) -> list[Attachment]:
             )
         ).all()
     )
+
+
+async def mirror_of(session: AsyncSession, case: Case) -> tuple[str, str | None] | None:
+    """The case's LAPOR! mirror state and the national status name as last read."""
+    row = (
+        await session.execute(
+            select(LaporMirror.state, LaporMirror.national_status_name).where(
+                LaporMirror.case_id == case.id
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def active_opd(session: AsyncSession, code: str) -> Opd | None:

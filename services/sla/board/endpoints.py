@@ -50,6 +50,7 @@ async def board(request: Request, session: DbSession, db: AppDatabase) -> Respon
             headers={"Cache-Control": "no-store"},
         )
     now = utcnow()
+    sync_staff = actor.role in (Role.ADMIN_INSTANSI, Role.OPERATOR)
     html = templates.get_template("board.html").render(
         actor=actor,
         csrf=live.row.csrf_token,
@@ -59,8 +60,7 @@ async def board(request: Request, session: DbSession, db: AppDatabase) -> Respon
         ],
         clocks=await repository.clocks_by_kind(session, actor),
         opds=await repository.opds_at_risk(session, actor, now, now + DUE_SOON),
-        backlog=sorted((await backlog(db)).items())
-        if actor.role in (Role.ADMIN_INSTANSI, Role.OPERATOR)
-        else None,
+        backlog=sorted((await backlog(db)).items()) if sync_staff else None,
+        unconfirmed=await repository.lapor_unconfirmed(session) if sync_staff else None,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

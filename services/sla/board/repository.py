@@ -12,6 +12,7 @@ from shared.auth import Actor
 from shared.lifecycle import OPEN_STATES
 from shared.models import Case
 from shared.models.sla import SlaClock
+from shared.models.sync import LaporMirror
 
 
 def _clock_scope(actor: Actor) -> list:
@@ -69,3 +70,19 @@ async def opds_at_risk(
         for opd, r, w, d, b in (await session.execute(stmt)).all()
     ]
     return sorted(rows, key=lambda r: (-r[4], -r[3], -r[2], r[0] or ""))
+
+
+async def lapor_unconfirmed(
+    session: AsyncSession, limit: int = 20
+) -> list[tuple[str, str, dt.datetime]]:
+    """Cases whose national create awaits an operator ("perlu konfirmasi"), oldest first:
+    tracking ID, title, since when. The sync service's ``/admin/sync/unconfirmed`` says what
+    to look up; the board only shows that someone must."""
+    stmt = (
+        select(Case.tracking_id, Case.title, LaporMirror.updated_at)
+        .join(LaporMirror, LaporMirror.case_id == Case.id)
+        .where(LaporMirror.state == "to_confirm")
+        .order_by(LaporMirror.updated_at)
+        .limit(limit)
+    )
+    return [(t, title or "", since) for t, title, since in (await session.execute(stmt)).all()]

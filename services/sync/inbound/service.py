@@ -9,9 +9,11 @@
   and ratings become local events. A round drains everything due at its start with
   ``SIMPUL_LAPOR_POLL_CONCURRENCY`` workers, paced only by the poller's share of the
   rate limit (``lapor/pacing.py``);
-- ``GET /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to
-  find the cases national admins forwarded to this pemda (made into local cases, once per
-  national id) and to make changed cases due at once;
+- where the national list exists (``SIMPUL_LAPOR_SEARCH=true``), ``GET
+  /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to find
+  the cases national admins forwarded to this pemda (made into local cases, once per
+  national id) and to make changed cases due at once; without it, forwarded cases arrive
+  by callback or by importing the national export (``simpul lapor import``);
 - callbacks are hints: each makes its case due at once (the endpoint) and is acted on
   within a second by the ``lapor-callbacks`` job, which re-reads the case in the callback
   lane — ahead of any polling backlog. The national read, never the callback, is the
@@ -27,8 +29,10 @@ rating is recorded (``case.rated``, written by the ``lapor`` actor so the mirror
 send it back), counted in reports only while the case has no Simpul rating
 (``inbound/national.py``).
 
-An unknown national status code is never guessed: the case's mirror is held, an alert is
-counted and logged, and an operator releases it (``/admin/sync/cases/{id}/resync``).
+Statuses are mapped by name (the profile's table, ``SIMPUL_LAPOR_STATUS_NAMES``); who wrote a
+follow-up is inferred by a rule table (``inbound/changes.py``). An unknown name is never
+guessed: the case's mirror is held, an alert is counted and logged, and an operator
+releases it (``/admin/sync/cases/{id}/resync``).
 """
 
 from __future__ import annotations
@@ -42,15 +46,15 @@ import structlog
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from services.sync.inbound import national
+from services.sync.inbound import changes, national
 from services.sync.inbound import repository as inrepo
 from services.sync.lapor import (
     LaporComplaint,
     LaporError,
     LaporFollowup,
     LaporNotFound,
+    LaporProtocolError,
     UnknownStatusCode,
-    mapping,
 )
 from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
@@ -59,12 +63,10 @@ from services.sync.mirror.service import LAPOR_ACTOR, client_of
 from services.sync.mirror.tuning import tuning_of
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import WorkerContext, emit
-from shared.models import Case, CaseMessage, Category, utcnow
+from shared.models import Case, Category, utcnow
 from shared.models.sync import LaporMirror
 
 log = structlog.get_logger("simpul.sync.inbound")
-
-CATEGORY_CODE_BY_ID = {value: key for key, value in mapping.CATEGORY_IDS.items()}
 
 
 # -- scheduling near SLA points --------------------------------------------------------
@@ -112,6 +114,10 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
         return "held"
     except LaporError as exc:
         POLL_ERRORS.inc()
+        error = str(exc)
+        if isinstance(exc, LaporProtocolError):  # an answer in no known shape: keep it
+            error = f"{error} — answer: {exc.redacted_body}"
+            log.error("lapor_unreadable_answer", case_id=case_id, error=error[:500])
         async with ctx.db.session() as s:
             now = utcnow()
             interval = tuning.poll_interval(ok=False, changed=False, young=False)
@@ -119,7 +125,7 @@ async def check_case(ctx: WorkerContext, case_id: int) -> str:
                 s,
                 case_id,
                 errors=LaporMirror.errors + 1,
-                last_error=str(exc)[:2000],
+                last_error=error[:2000],
                 check_interval_s=interval,
                 next_check_at=await _next_check_at(s, case_id, now, interval),
             )
@@ -169,9 +175,9 @@ async def apply_national(
 ) -> bool | str:
     """Turn national changes into local events, each exactly once. True if anything changed."""
     try:
-        complaint.simpul_status  # noqa: B018 - raises for a code absent from the table
+        _ = complaint.simpul_status  # raises for a name absent from the table
     except UnknownStatusCode as exc:
-        ALERTS.labels("unknown_status_code").inc()
+        ALERTS.labels("unknown_status").inc()
         await hold(
             ctx,
             case_id,
@@ -182,98 +188,9 @@ async def apply_national(
         return "held"
     changed = False
     async with ctx.db.session() as s:
-        changed |= await _apply_status(s, case_id, complaint)
-        changed |= await _apply_followups(s, case_id, complaint.complaint_id, followups)
+        changed |= await changes.apply_status(s, case_id, complaint)
+        changed |= await changes.apply_followups(s, case_id, complaint.complaint_id, followups)
         changed |= await _apply_rating(s, case_id, complaint)
-    return changed
-
-
-async def _apply_status(s: Any, case_id: int, complaint: LaporComplaint) -> bool:
-    mirror = await repo.get_mirror(s, case_id)
-    old, new = mirror.national_status_code, complaint.status_code
-    if old == new:
-        return False
-    ours = new in await repo.in_flight_status_codes(s, case_id)
-    guard = (
-        LaporMirror.national_status_code.is_(None)
-        if old is None
-        else LaporMirror.national_status_code == old
-    )
-    result = await s.execute(
-        update(LaporMirror)
-        .where(LaporMirror.case_id == case_id, guard)
-        .values(national_status_code=new, updated_at=utcnow())
-    )
-    if not result.rowcount:
-        return False  # someone else recorded it first
-    await s.execute(update(Case).where(Case.id == case_id).values(lapor_status_code=new))
-    if ours:
-        return False  # our own push, answer lost: not a national change
-    event = await emit(
-        s,
-        "lapor.status_changed",
-        LAPOR_ACTOR,
-        case_id=case_id,
-        data={
-            "lapor_complaint_id": complaint.complaint_id,
-            "from_code": old,
-            "to_code": new,
-            "status_name": complaint.status_name,
-            "national_status": complaint.simpul_status,
-        },
-    )
-    await national.notify_status(
-        s,
-        case_id=case_id,
-        event_id=event.id,
-        national_status=complaint.simpul_status,
-        status_name=complaint.status_name,
-    )
-    INBOUND.labels("status_changed").inc()
-    return True
-
-
-async def _apply_followups(
-    s: Any, case_id: int, complaint_id: int, followups: list[LaporFollowup]
-) -> bool:
-    changed = False
-    for followup in followups:
-        if followup.author != "reporter":
-            continue  # ours (or another instansi's): not a reporter message
-        seen = await inrepo.remember_followup(
-            s,
-            followup_id=followup.followup_id,
-            case_id=case_id,
-            complaint_id=complaint_id,
-            author="reporter",
-        )
-        if seen is None:
-            continue
-        message = CaseMessage(
-            case_id=case_id,
-            kind="reporter",
-            body=followup.content,
-            channel="lapor",
-            author_type="reporter",
-            author_id=f"lapor:{complaint_id}",
-            created_at=followup.created_at or utcnow(),
-        )
-        s.add(message)
-        await s.flush()
-        seen.message_id = message.id
-        await emit(
-            s,
-            "lapor.followup_received",
-            LAPOR_ACTOR,
-            case_id=case_id,
-            data={
-                "lapor_complaint_id": complaint_id,
-                "lapor_followup_id": followup.followup_id,
-                "message_id": message.id,
-            },
-        )
-        INBOUND.labels("followup").inc()
-        changed = True
     return changed
 
 
@@ -312,8 +229,10 @@ async def _apply_rating(s: Any, case_id: int, complaint: LaporComplaint) -> bool
 # -- discovery ---------------------------------------------------------------------------
 async def discover(ctx: WorkerContext) -> dict[str, int]:
     """Walk this instansi's cases changed since the cursor (minus the overlap window)."""
-    tuning = tuning_of(ctx)
     client = client_of(ctx)
+    if not client.profile.search:  # no national list here: callbacks or the export import
+        return {"off": 1}
+    tuning = tuning_of(ctx)
     async with ctx.db.session() as s:
         cursor = await repo.get_setting(s, repo.DISCOVER_CURSOR_KEY)
     since = None
@@ -370,20 +289,21 @@ async def import_complaint(ctx: WorkerContext, complaint: LaporComplaint) -> int
     client = client_of(ctx)
     if complaint.disposition_id is not None and complaint.disposition_id != client.institution_id:
         return None
+    profile = client.profile
     try:
-        complaint.simpul_status  # noqa: B018
+        _ = complaint.simpul_status  # raises for a name absent from the table
         state, held_reason = "created", None
     except UnknownStatusCode as exc:
         state, held_reason = "held", str(exc)
-        ALERTS.labels("unknown_status_code").inc()
+        ALERTS.labels("unknown_status").inc()
         log.error("lapor_mirror_held", complaint_id=complaint.complaint_id, reason=held_reason)
     async with ctx.db.session() as s:
         if await repo.mirror_by_complaint(s, complaint.complaint_id) is not None:
             return None
-        category_code = CATEGORY_CODE_BY_ID.get(complaint.category_id or -1)
+        category_code = profile.category_code_for(complaint.category_id)
         if category_code and await s.get(Category, category_code) is None:
             category_code = None
-        kind = mapping.KIND_BY_CLASSIFICATION_ID.get(complaint.classification_id or 1, "pengaduan")
+        kind = profile.kind_for_classification(complaint.classification_id)
         anonymous = bool(complaint.is_anonymous)
         new = NewCase(
             channel="lapor",
@@ -413,6 +333,8 @@ async def import_complaint(ctx: WorkerContext, complaint: LaporComplaint) -> int
                         state=state,
                         held_reason=held_reason,
                         national_status_code=complaint.status_code,
+                        national_status_name=complaint.status_name or None,
+                        national_disposition_id=complaint.disposition_id,
                         next_check_at=now,
                         check_interval_s=tuning_of(ctx).poll_young_s,
                         errors=0,

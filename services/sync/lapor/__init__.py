@@ -17,6 +17,7 @@ from services.sync.lapor.errors import (
     LaporUncertainOutcome,
     UnknownSimpulStatus,
     UnknownStatusCode,
+    UnknownStatusName,
 )
 from services.sync.lapor.models import (
     CaseForLapor,
@@ -24,11 +25,14 @@ from services.sync.lapor.models import (
     LaporComplaint,
     LaporFile,
     LaporFollowup,
+    LaporFollowupFile,
     LaporInstitution,
     LaporLog,
     LaporPage,
+    LaporStatusLog,
     LaporTemplate,
 )
+from services.sync.lapor.profile import LaporProfile
 from services.sync.lapor.resilience import BreakerState, CircuitBreaker, TokenBucket
 from services.sync.lapor.signing import CallbackSignatureError, sign, verify
 
@@ -45,12 +49,15 @@ __all__ = [
     "LaporError",
     "LaporFile",
     "LaporFollowup",
+    "LaporFollowupFile",
     "LaporInstitution",
     "LaporLog",
     "LaporMappingError",
     "LaporNotFound",
     "LaporPage",
+    "LaporProfile",
     "LaporProtocolError",
+    "LaporStatusLog",
     "LaporTemplate",
     "LaporTerminalError",
     "LaporTransientError",
@@ -59,6 +66,7 @@ __all__ = [
     "TokenBucket",
     "UnknownSimpulStatus",
     "UnknownStatusCode",
+    "UnknownStatusName",
     "sign",
     "verify",
 ]

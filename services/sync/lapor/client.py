@@ -5,13 +5,14 @@ resilience the national API needs (``contracts/lapor-api.md``)::
         try:
             complaint_id = await lapor.create_complaint(case)
         except LaporUncertainOutcome:
-            found = await lapor.find_by_tag(case.tracking_id)  # did it commit?
+            ...  # it may exist: never send again on a guess (see the mirror)
 
 Safe calls (GETs) are retried here — bounded, exponential backoff with jitter, honouring
 ``Retry-After``. Non-idempotent calls (create, follow-up, reject, upload) are never
 retried here: create is not idempotent on LAPOR!, so after a timeout the caller (the
-outbox) searches by the tracking tag before sending again. Every call shares one token
-bucket and one circuit breaker.
+outbox) looks before sending again (a tag search where ``SIMPUL_LAPOR_SEARCH`` allows it,
+else an operator). Every call shares one token bucket and one circuit breaker. What varies
+per environment (header names, the create path, ids) comes from a :class:`LaporProfile`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ import httpx
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
 )
 
-from services.sync.lapor import mapping
+from services.sync.lapor import answers, mapping
 from services.sync.lapor.errors import (
     LaporAuthError,
     LaporNotFound,
@@ -52,6 +53,7 @@ from services.sync.lapor.models import (
     LaporTemplate,
 )
 from services.sync.lapor.pacing import DEFAULT_POLL_SHARE, FairTokenBucket
+from services.sync.lapor.profile import LaporProfile
 from services.sync.lapor.resilience import (
     DEFAULT_FAILURE_THRESHOLD,
     DEFAULT_RESET_TIMEOUT_S,
@@ -60,9 +62,9 @@ from services.sync.lapor.resilience import (
     Clock,
     Sleep,
 )
-from shared.config import DEMO_LAPOR_INSTITUTION_ID, DEMO_LAPOR_USER_ID
 
-DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = 30.0  # the public integrator's for every call but create
+DEFAULT_CREATE_TIMEOUT_S = 90.0
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_RATE_LIMIT_PER_S = 15.0  # below the national 20/s, leaving room for other callers
 DEFAULT_MAX_CONNECTIONS = 16
@@ -74,6 +76,8 @@ DEFAULT_RETRY_BACKOFF_MAX_S = 8.0
 DEFAULT_MAX_RETRY_AFTER_S = 30.0
 DEFAULT_PAGE_SIZE = 100
 MAX_TAG_SEARCH_PAGES = 20
+#: Follow-ups are paged [seen]; a case with more pages than this is read in part (logged).
+MAX_FOLLOWUP_PAGES = 50
 
 
 def _secret(value: Any) -> str:
@@ -98,6 +102,11 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
+def _worth_retrying(exc: BaseException) -> bool:
+    """A safe call is retried on transient trouble, not on an answer we cannot read."""
+    return isinstance(exc, LaporTransientError) and not isinstance(exc, LaporProtocolError)
+
+
 class LaporClient:
     """Async client of the SP4N-LAPOR! API. Create one per process; ``aclose()`` it."""
 
@@ -107,11 +116,13 @@ class LaporClient:
         auth_key: Any,
         token: Any,
         *,
+        profile: LaporProfile | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        create_timeout_s: float | None = None,
         rate_limit_per_s: float = DEFAULT_RATE_LIMIT_PER_S,
         transport: httpx.AsyncBaseTransport | None = None,
-        institution_id: int = DEMO_LAPOR_INSTITUTION_ID,
-        user_id: int = DEMO_LAPOR_USER_ID,
+        institution_id: int | None = None,
+        user_id: int | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         retry_backoff_s: float = DEFAULT_RETRY_BACKOFF_S,
@@ -127,8 +138,18 @@ class LaporClient:
         if not _secret(auth_key) or not _secret(token):
             raise ValueError("SP4N-LAPOR! auth key and token must not be empty")
         self.base_url = base_url.rstrip("/")
-        self.institution_id = int(institution_id)
-        self.user_id = int(user_id)
+        profile = profile or LaporProfile()
+        if institution_id is not None:
+            profile = profile.with_(institution_id=int(institution_id))
+        if user_id is not None:
+            profile = profile.with_(user_id=int(user_id))
+        self.profile = profile
+        #: A create may take longer than other calls (90 s / 30 s by default) [seen].
+        self.create_timeout = httpx.Timeout(
+            create_timeout_s or timeout_s,
+            connect=min(timeout_s, DEFAULT_CONNECT_TIMEOUT_S),
+            pool=timeout_s,
+        )
         self.retry_attempts = max(1, retry_attempts)
         #: Empty: the national API has no call to change anonim/rahasia after the create.
         self.privacy_path = privacy_path or None
@@ -148,7 +169,7 @@ class LaporClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={
-                **mapping.auth_headers(_secret(auth_key), _secret(token)),
+                **mapping.auth_headers(_secret(auth_key), _secret(token), profile),
                 "Accept": "application/json",
                 "User-Agent": "simpul-lapor-client/1",
             },
@@ -169,10 +190,10 @@ class LaporClient:
 
             settings = get_settings()
         options: dict[str, Any] = {
+            "profile": LaporProfile.from_settings(settings),
             "timeout_s": settings.lapor_timeout_s,
+            "create_timeout_s": settings.lapor_create_timeout_s,
             "rate_limit_per_s": settings.lapor_rate_limit_per_s,
-            "institution_id": settings.lapor_institution_id,
-            "user_id": settings.lapor_user_id,
             "max_connections": max(DEFAULT_MAX_CONNECTIONS, 2 * settings.lapor_concurrency),
             "privacy_path": settings.lapor_privacy_path,
             "poll_share": settings.lapor_poll_share,
@@ -196,6 +217,14 @@ class LaporClient:
         await self.aclose()
 
     @property
+    def institution_id(self) -> int:
+        return self.profile.institution_id
+
+    @property
+    def user_id(self) -> int:
+        return self.profile.user_id
+
+    @property
     def breaker_state(self) -> BreakerState:
         """``closed`` / ``half_open`` / ``open``; ``self.breaker.gauge_value`` is 0/1/2."""
         return self.breaker.state
@@ -204,28 +233,33 @@ class LaporClient:
     async def create_complaint(self, case: CaseForLapor | Mapping[str, Any]) -> int:
         """Create the national case; returns its ``complaint_id``.
 
-        Not retried. :class:`LaporUncertainOutcome` means it may exist: search with
-        :meth:`find_by_tag` before calling again.
+        Not retried. :class:`LaporUncertainOutcome` means it may exist: never call again
+        on a guess (:meth:`find_by_tag` only where search is trusted).
         """
         if isinstance(case, CaseForLapor):
-            payload = mapping.build_create_payload(
-                case, institution_id=self.institution_id, user_id=self.user_id
-            )
+            payload = mapping.build_create_payload(case, self.profile)
         else:
             payload = dict(case)
         body = await self._call(
-            "create_complaint", "POST", mapping.PATH_CREATE, idempotent=False, json=payload
+            "create_complaint",
+            "POST",
+            self.profile.create_path,
+            idempotent=False,
+            json=payload,
+            timeout=self.create_timeout,
         )
         try:
-            return mapping.parse_create_answer(body)
+            return answers.parse_create_answer(body)
         except LaporProtocolError as exc:
             raise LaporUncertainOutcome(
-                "create answered 2xx without a readable complaint id",
+                "create answered 2xx without a readable complaint id: "
+                + answers.redacted_body(body),
                 operation="create_complaint",
             ) from exc
 
     async def upload_files(self, files: Sequence[LaporFile]) -> list[int]:
-        """Upload attachments; returns their doc ids for ``CaseForLapor.attachment_ids``.
+        """Upload attachments; returns their ids (images and docs) for
+        ``CaseForLapor.attachment_ids``.
 
         Not retried; an uncertain upload can simply be repeated (an orphan doc is harmless).
         """
@@ -235,24 +269,41 @@ class LaporClient:
         body = await self._call(
             "upload_files", "POST", mapping.PATH_UPLOAD, idempotent=False, files=multipart
         )
-        return mapping.parse_upload_answer(body)
+        return answers.parse_upload_answer(body)
 
     async def get_complaint(self, complaint_id: int) -> LaporComplaint:
         path = mapping.PATH_COMPLAINT.format(complaint_id=int(complaint_id))
         body = await self._call("get_complaint", "GET", path, idempotent=True)
-        return mapping.parse_complaint_answer(body)
+        return answers.parse_complaint_answer(body, self.profile)
 
     async def get_followups(self, complaint_id: int) -> list[LaporFollowup]:
+        """Every follow-up of a case, page after page to the last (``next_page_url``)."""
         path = mapping.PATH_FOLLOWUPS.format(complaint_id=int(complaint_id))
-        body = await self._call("get_followups", "GET", path, idempotent=True)
-        return mapping.parse_followups(body, int(complaint_id))
+        followups: list[LaporFollowup] = []
+        page: int | None = 1
+        for _ in range(MAX_FOLLOWUP_PAGES):
+            if page is None:
+                return followups
+            body = await self._call(
+                "get_followups", "GET", path, idempotent=True, params={"page": page}
+            )
+            items, page = answers.parse_followups_page(
+                body, int(complaint_id), page=page, profile=self.profile
+            )
+            followups.extend(items)
+        if page is not None:
+            raise LaporProtocolError(
+                f"follow-ups of {complaint_id} go beyond {MAX_FOLLOWUP_PAGES} pages",
+                operation="get_followups",
+            )
+        return followups
 
     async def add_followup(
         self,
         complaint_id: int,
         content: str,
         *,
-        template_code: str | None = None,
+        institution_to_id: int | None = None,
         is_secret: bool = False,
         rating: int | None = None,
         status_code: int | None = None,
@@ -261,13 +312,13 @@ class LaporClient:
     ) -> int | None:
         """Post a response (tindak lanjut). Not idempotent, not retried: on
         :class:`LaporUncertainOutcome` compare :meth:`get_followups` before resending.
-        Returns the follow-up id when the answer names one."""
+        Returns the follow-up id when the answer names one. ``institution_to_id``: where
+        the case sits nationally (default: this instansi)."""
         form = mapping.build_followup_form(
             complaint_id=complaint_id,
             content=content,
-            user_id=self.user_id,
-            institution_id=self.institution_id,
-            template_code=template_code,
+            profile=self.profile,
+            institution_to_id=institution_to_id,
             is_secret=is_secret,
             rating=rating,
             status_code=status_code,
@@ -283,7 +334,7 @@ class LaporClient:
         body = await self._call(
             "add_followup", "POST", mapping.PATH_FOLLOWUP_ADD, idempotent=False, files=parts
         )
-        return mapping.parse_followup_answer(body)
+        return answers.parse_followup_answer(body)
 
     async def reject_not_authority(
         self, complaint_id: int, target_institution_id: int, reason_description: str
@@ -338,7 +389,7 @@ class LaporClient:
         body = await self._call(
             "list_complaints", "GET", mapping.PATH_LIST, idempotent=True, params=params
         )
-        return mapping.parse_page(body, page=page, page_size=page_size)
+        return answers.parse_page(body, page=page, page_size=page_size, profile=self.profile)
 
     async def iter_complaints(
         self,
@@ -393,7 +444,7 @@ class LaporClient:
             idempotent=True,
             params={"page_size": page_size},
         )
-        return mapping.parse_institutions(body)
+        return answers.parse_institutions(body)
 
     async def list_categories(self, page_size: int = 1000) -> list[LaporCategory]:
         body = await self._call(
@@ -403,7 +454,7 @@ class LaporClient:
             idempotent=True,
             params={"page_size": page_size},
         )
-        return mapping.parse_categories(body)
+        return answers.parse_categories(body)
 
     async def list_templates(self, page_size: int = 100) -> list[LaporTemplate]:
         body = await self._call(
@@ -413,7 +464,7 @@ class LaporClient:
             idempotent=True,
             params={"page_size": page_size},
         )
-        return mapping.parse_templates(body)
+        return answers.parse_templates(body)
 
     # -- the machinery ---------------------------------------------------------------
     async def _call(
@@ -424,7 +475,7 @@ class LaporClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry_attempts) | self._retry_after_too_long,
             wait=self._wait,
-            retry=retry_if_exception_type(LaporTransientError),
+            retry=retry_if_exception(_worth_retrying),
             sleep=self._sleep,
             reraise=True,
         )
@@ -497,7 +548,7 @@ class LaporClient:
                     raise LaporProtocolError(f"{label}: not JSON", operation=operation, body=body)
                 raise LaporUncertainOutcome(f"{label}: not JSON", operation=operation)
             return body
-        message = f"{label} {mapping.error_message(body) or response.reason_phrase}".strip()
+        message = f"{label} {answers.error_message(body) or response.reason_phrase}".strip()
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (429, 503):
             # Rate limit / maintenance: the server says it did not process the request.

@@ -8,8 +8,9 @@ error                       what the caller does
                             tracking tag (``LaporClient.find_by_tag``) before sending it again
 ``LaporTerminalError``      a 4xx other than 429: sending it again will not help (body kept)
 ``LaporUnavailable``        the circuit breaker is open: nothing was sent
-``LaporProtocolError``      a 2xx answer we cannot read (the API changed): alert an operator
-``LaporMappingError``       a value with no mapping (e.g. ``UnknownStatusCode``): hold the
+``LaporProtocolError``      a 2xx answer in none of the known shapes (the API changed): a
+                            transient error (try later) whose redacted body operators see
+``LaporMappingError``       a value with no mapping (e.g. ``UnknownStatusName``): hold the
                             mirror and alert an operator; never guess
 ==========================  =================================================================
 """
@@ -96,12 +97,23 @@ class LaporUnavailable(LaporError):
         self.retry_after = retry_after
 
 
-class LaporProtocolError(LaporError):
-    """A successful answer whose shape we cannot read: the API changed under us."""
+class LaporProtocolError(LaporTransientError):
+    """A successful answer in none of the shapes we know: the API changed under us.
+
+    Transient for the caller (nothing is dropped; the call is tried again later), and
+    never retried on the spot. ``body`` is the raw answer; ``redacted_body`` the excerpt
+    operators may see (identities scrubbed, cut short).
+    """
 
     def __init__(self, message: str, *, operation: str | None = None, body: Any = None) -> None:
         super().__init__(message, operation=operation)
         self.body = body
+
+    @property
+    def redacted_body(self) -> str:
+        from services.sync.lapor.answers import redacted_body
+
+        return redacted_body(self.body)
 
 
 class LaporMappingError(LaporError):
@@ -114,6 +126,18 @@ class UnknownStatusCode(LaporMappingError):
     def __init__(self, status_code: Any, status_name: str | None = None) -> None:
         label = f" ({status_name!r})" if status_name else ""
         super().__init__(f"unknown SP4N-LAPOR! status code {status_code!r}{label}")
+        self.status_code = status_code
+        self.status_name = status_name
+
+
+class UnknownStatusName(UnknownStatusCode):
+    """A national ``status_name`` absent from the status-name table (configurable with
+    ``SIMPUL_LAPOR_STATUS_NAMES``). Never guessed: hold and alert."""
+
+    def __init__(self, status_name: Any, status_code: Any = None) -> None:
+        LaporMappingError.__init__(
+            self, f"unknown SP4N-LAPOR! status name {status_name!r} (code {status_code!r})"
+        )
         self.status_code = status_code
         self.status_name = status_name
 

@@ -1,11 +1,17 @@
 """Everything specific to the SP4N-LAPOR! API, in one place (``contracts/lapor-api.md``).
 
-Paths, field names, the status-code table, classification/channel/category ids, the
-``d-m-Y H:i:s`` Jakarta dates, the two auth headers and the readers of its answers all
-live here, so a change of the national API is a change of this module and its tests.
-``[seen]`` marks what public integrations show; ``[model]`` what we modelled.
+Paths, field names, status names, the ``d-m-Y H:i:s`` Jakarta dates, the tracking tag and
+the builders of requests live here; the readers of its answers in
+:mod:`services.sync.lapor.answers`; every id and name that differs per
+environment comes from a :class:`~services.sync.lapor.profile.LaporProfile` (configuration),
+never from a constant. ``[seen]`` marks what public integrations show; ``[model]`` what we
+modelled.
 
-Status codes (opaque integers; the simulator uses the same table)::
+**Statuses are read by name** [seen: integrators read ``status_name``; no public source gives
+the codes' values]: the profile's table maps a normalised name to a Simpul status, and a
+name absent from it raises :class:`UnknownStatusName` — the case's mirror is held, never
+guessed. Codes [model] remain for what Simpul itself pushes (a follow-up's ``status_code``)
+and for recognising its own pushes::
 
     code  national name                  Simpul status      Simpul -> code pushed
     ----  -----------------------------  -----------------  ---------------------------
@@ -18,35 +24,24 @@ Status codes (opaque integers; the simulator uses the same table)::
       10  Diarsipkan                     archived           archived
                                                             forwarded_national: none
                                                             (``reject_not_authority``)
-
-An unknown code raises :class:`UnknownStatusCode`; it is never guessed.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.sync.lapor.errors import (
     InvalidLaporDate,
-    LaporProtocolError,
     UnknownSimpulStatus,
     UnknownStatusCode,
+    UnknownStatusName,
 )
-from services.sync.lapor.models import (
-    CaseForLapor,
-    LaporCategory,
-    LaporComplaint,
-    LaporFollowup,
-    LaporInstitution,
-    LaporLog,
-    LaporPage,
-    LaporTemplate,
-)
+from services.sync.lapor.models import CaseForLapor
+from services.sync.lapor.profile import DEFAULT_PROFILE, LaporProfile
 
 __all__ = [
     "CaseForLapor",
@@ -56,15 +51,12 @@ __all__ = [
     "build_reject_payload",
     "format_lapor_date",
     "national_code_for",
-    "parse_complaint",
-    "parse_create_answer",
     "parse_lapor_date",
     "simpul_status_for",
     "tracking_tag",
 ]
 
-# -- paths [seen, except the ones marked] ------------------------------------------
-PATH_CREATE = "/complaints/complaint"
+# -- paths [seen, except the ones marked]; create's is the profile's ---------------------
 PATH_UPLOAD = "/complaints/complaint/file"
 PATH_COMPLAINT = "/complaints/{complaint_id}/complaint"
 PATH_FOLLOWUPS = "/complaints/{complaint_id}/followups"
@@ -83,13 +75,13 @@ UPLOAD_FIELD = "attachments[]"
 FOLLOWUP_ATTACHMENT_FIELD = "attachment[{index}]"
 
 # -- auth [seen] ---------------------------------------------------------------------
-AUTH_HEADER = "Authorization"
 TOKEN_HEADER = "token"
 
 
-def auth_headers(auth_key: str, token: str) -> dict[str, str]:
-    """The two static headers every call carries (no token exchange, no expiry)."""
-    return {AUTH_HEADER: f"Bearer {auth_key}", TOKEN_HEADER: token}
+def auth_headers(auth_key: str, token: str, profile: LaporProfile = DEFAULT_PROFILE) -> dict:
+    """The two static headers every call carries (no token exchange, no expiry). The key
+    goes out exactly as the national team issued it, under the profile's header name."""
+    return {profile.auth_header: auth_key, TOKEN_HEADER: token}
 
 
 # -- statuses ------------------------------------------------------------------------
@@ -112,17 +104,6 @@ STATUS_NAMES: dict[int, str] = {
     STATUS_DIARSIPKAN: "Diarsipkan",
 }
 
-#: National code -> Simpul status.
-SIMPUL_STATUS_BY_CODE: dict[int, str] = {
-    STATUS_BELUM_TERVERIFIKASI: "received",
-    STATUS_DIPENDING: "awaiting_info",
-    STATUS_DIHAPUS_TIDAK_LENGKAP: "archived",  # incomplete and unanswered: archived
-    STATUS_TERVERIFIKASI: "verified",
-    STATUS_DITINDAKLANJUTI: "in_progress",
-    STATUS_SELESAI: "resolved",
-    STATUS_DIARSIPKAN: "archived",
-}
-
 SIMPUL_STATUSES = (
     "received",
     "awaiting_info",
@@ -137,7 +118,7 @@ SIMPUL_STATUSES = (
     "referred_apip",
 )
 
-#: Simpul status -> national code to push. ``None``: no status is pushed; the case
+#: Simpul status -> national code to push [model]. ``None``: no status is pushed; the case
 #: leaves this instansi through ``reject_not_authority`` ("bukan wewenang").
 NATIONAL_CODE_BY_SIMPUL_STATUS: dict[str, int | None] = {
     "received": STATUS_BELUM_TERVERIFIKASI,
@@ -154,15 +135,30 @@ NATIONAL_CODE_BY_SIMPUL_STATUS: dict[str, int | None] = {
 }
 
 
-def simpul_status_for(status_code: Any, status_name: str | None = None) -> str:
-    """The Simpul status for a national ``status_code``; :class:`UnknownStatusCode` if none."""
+def simpul_status_for(
+    status_code: Any, status_name: str | None = None, profile: LaporProfile = DEFAULT_PROFILE
+) -> str:
+    """The Simpul status a national status means, by its **name** (the profile's table).
+
+    Only an answer that carries no name at all falls back to the [model] code table. An
+    unknown name raises :class:`UnknownStatusName`, an unknown code (without a name)
+    :class:`UnknownStatusCode`: never guessed.
+    """
+    if status_name is not None and str(status_name).strip():
+        status = profile.simpul_status_for_name(status_name)
+        if status is None:
+            raise UnknownStatusName(status_name, status_code)
+        return status
     try:
         code = int(status_code)
     except (TypeError, ValueError):
         raise UnknownStatusCode(status_code, status_name) from None
-    if isinstance(status_code, bool) or code not in SIMPUL_STATUS_BY_CODE:
+    if isinstance(status_code, bool) or code not in STATUS_NAMES:
         raise UnknownStatusCode(status_code, status_name)
-    return SIMPUL_STATUS_BY_CODE[code]
+    status = profile.simpul_status_for_name(STATUS_NAMES[code])
+    if status is None:
+        raise UnknownStatusCode(status_code, status_name)
+    return status
 
 
 def national_code_for(simpul_status: str) -> int | None:
@@ -178,62 +174,6 @@ def status_name_for(status_code: int) -> str:
         return STATUS_NAMES[status_code]
     except KeyError:
         raise UnknownStatusCode(status_code) from None
-
-
-# -- classification, channel, categories [model] -------------------------------------
-CLASSIFICATION_IDS: dict[str, int] = {
-    "pengaduan": 1,
-    "aspirasi": 2,
-    "permintaan_informasi": 3,
-}
-KIND_BY_CLASSIFICATION_ID = {value: key for key, value in CLASSIFICATION_IDS.items()}
-
-#: LAPOR!'s channel id for cases sent by an integrated system.
-CHANNEL_ID = 8
-
-#: National category ids (``GET /masters/categories``) for Simpul's category codes
-#: (``shared/data/categories.csv``). Unlisted codes use ``DEFAULT_CATEGORY_ID``.
-CATEGORY_IDS: dict[str, int] = {
-    "ADMINDUK": 110,
-    "PENDIDIKAN": 120,
-    "KESEHATAN": 130,
-    "RUMAHSAKIT": 131,
-    "JALAN": 141,
-    "DRAINASE": 142,
-    "TATARUANG": 143,
-    "PERUMAHAN": 144,
-    "AIRMINUM": 145,
-    "LINGKUNGAN": 150,
-    "SOSIAL": 160,
-    "KETENAGAKERJAAN": 170,
-    "PERHUBUNGAN": 180,
-    "PERIZINAN": 190,
-    "PERTANIAN": 210,
-    "PERDAGANGAN": 220,
-    "PARIWISATA": 230,
-    "KETERTIBAN": 240,
-    "BENCANA": 250,
-    "KEPEGAWAIAN": 260,
-    "MALADMINISTRASI": 270,
-    "INFORMASI": 280,
-    "KEUANGAN": 290,
-    "ASPIRASI": 300,
-    "LAINNYA": 999,
-}
-DEFAULT_CATEGORY_ID = 999  # "Lainnya"
-
-
-def category_id_for(category_code: str | None) -> int:
-    if not category_code:
-        return DEFAULT_CATEGORY_ID
-    return CATEGORY_IDS.get(category_code.strip().upper(), DEFAULT_CATEGORY_ID)
-
-
-def classification_id_for(kind: str) -> int:
-    try:
-        return CLASSIFICATION_IDS[kind]
-    except KeyError:
-        raise ValueError(f"unknown kind {kind!r}") from None
 
 
 # -- dates [seen]: "d-m-Y H:i:s" in Jakarta time ---------------------------------------
@@ -291,6 +231,12 @@ def tracking_id_from_tags(tags_raw: str | None) -> str | None:
     return match.group(1).upper() if match else None
 
 
+def tracking_id_from_content(content: str | None) -> str | None:
+    """The tag Simpul writes as the first line of ``content`` (kept if tags are lost)."""
+    first = (content or "").lstrip().split("\n", 1)[0]
+    return tracking_id_from_tags(first)
+
+
 def has_tag(tags_raw: str | None, tag: str) -> bool:
     wanted = tag.strip().lower()
     return any(candidate.lower() == wanted for candidate in split_tags(tags_raw))
@@ -331,39 +277,36 @@ TITLE_MAX = 150
 
 
 def build_create_payload(
-    case: CaseForLapor, *, institution_id: int | None = None, user_id: int | None = None
+    case: CaseForLapor, profile: LaporProfile = DEFAULT_PROFILE
 ) -> dict[str, Any]:
-    """The JSON of ``POST /complaints/complaint`` for a Simpul case.
+    """The JSON of the create (``profile.create_path``) for a Simpul case.
 
-    ``institution_id``/``user_id`` default to ``SIMPUL_LAPOR_INSTITUTION_ID`` and
-    ``SIMPUL_LAPOR_USER_ID``. Privacy: NIK, phone, e-mail and ``private_terms`` are
-    scrubbed from title and content; ``is_anonymous``/``is_secret`` are always sent as
-    0/1; an anonymous case carries no reporter field at all.
+    The integration user (``is_new_user_slider: false`` + ``user_id``) sends every case:
+    no national user is made from a reporter's name, e-mail or phone. The tracking tag is
+    in ``tags_raw`` and the first line of ``content``, so an operator (or a search) can
+    find the national case. Privacy: NIK, phone, e-mail and ``private_terms`` are scrubbed
+    from title and content; ``is_anonymous``/``is_secret`` are always sent; an anonymous
+    case carries no reporter field at all.
     """
-    if institution_id is None or user_id is None:
-        from shared.config import get_settings
-
-        settings = get_settings()
-        institution_id = settings.lapor_institution_id if institution_id is None else institution_id
-        user_id = settings.lapor_user_id if user_id is None else user_id
     private_terms = list(case.private_terms)
     if case.anonymous and case.reporter_name:
         private_terms.append(case.reporter_name)
-    content = scrub_private(case.description, private_terms).strip()
+    body = scrub_private(case.description, private_terms).strip()
     title = scrub_private(case.title or "", private_terms).strip()
     if not title:
-        title = content.splitlines()[0] if content else case.kind
+        title = body.splitlines()[0] if body else case.kind
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1].rstrip() + "…"
     tag = tracking_tag(case.tracking_id)
     payload: dict[str, Any] = {
         "title": title,
-        "content": content,
-        "channel": CHANNEL_ID,
-        "user_id": int(user_id),
-        "classification_id": classification_id_for(case.kind),
-        "disposition_id": int(institution_id),
-        "category_id": category_id_for(case.category_code),
+        "content": f"{tag}\n{body}",
+        "channel": profile.channel_id,
+        "user_id": profile.user_id,
+        "is_new_user_slider": False,
+        "classification_id": profile.classification_id_for(case.kind),
+        "disposition_id": profile.institution_id,
+        "category_id": profile.category_id_for(case.category_code),
         "copy_externals": _id_list(case.copy_institution_ids),
         "info_disposition": f"Diteruskan dari Simpul ({tag})",
         "tags_raw": tag,
@@ -371,8 +314,9 @@ def build_create_payload(
         "is_secret": 1 if case.confidential else 0,
         "attachments": _id_list(case.attachment_ids),
     }
-    if case.location_id is not None:
-        payload["location_id"] = int(case.location_id)
+    location_id = case.location_id if case.location_id is not None else profile.location_id
+    if location_id is not None:
+        payload["location_id"] = int(location_id)
     if case.occurred_at is not None:
         payload["date_of_incident"] = format_lapor_date(case.occurred_at)
     if not case.anonymous and case.reporter_name:
@@ -384,27 +328,28 @@ def build_followup_form(
     *,
     complaint_id: int,
     content: str,
-    user_id: int,
-    institution_id: int,
-    template_code: str | None = None,
+    profile: LaporProfile = DEFAULT_PROFILE,
+    institution_to_id: int | None = None,
     is_secret: bool = False,
     rating: int | None = None,
     status_code: int | None = None,
     private_terms: Iterable[str] = (),
 ) -> dict[str, str]:
-    """The multipart fields of ``POST /complaints/followup/add`` (all as strings).
+    """The multipart fields of ``POST /complaints/followup/add`` (all as strings) [seen].
 
-    ``status_code`` [model] is the national status the response moves the case to
-    (e.g. ``national_code_for("resolved")`` for a final answer).
+    ``user_id`` is the instansi's **admin** user (not the create's), ``institution_to_id``
+    the instansi the case sits with (ours unless national admins moved it), ``template_code``
+    the integrator's, ``rating`` 0 when none. ``status_code`` [model] is the national status
+    the response moves the case to.
     """
     form = {
-        "user_id": str(int(user_id)),
-        "institution_from_id": str(int(institution_id)),
-        "institution_to_id": str(int(institution_id)),
+        "user_id": str(int(profile.admin_user_id)),
+        "institution_from_id": str(int(profile.institution_id)),
+        "institution_to_id": str(int(institution_to_id or profile.institution_id)),
         "complaint_id": str(int(complaint_id)),
         "info_disposition": "",
-        "template_code": template_code or "",
-        "rating": "" if rating is None else str(int(rating)),
+        "template_code": profile.reply_template_code,
+        "rating": str(int(rating or 0)),
         "is_secret": "1" if is_secret else "0",
         "content": scrub_private(content, private_terms),
     }
@@ -444,212 +389,3 @@ def build_list_params(
     if tags:
         params["tags"] = tags if isinstance(tags, str) else ",".join(tags)
     return params
-
-
-# -- reading answers ------------------------------------------------------------------------
-def _as_int(value: Any) -> int | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _results(body: Any) -> Mapping[str, Any]:
-    if isinstance(body, Mapping) and isinstance(body.get("results"), Mapping):
-        return body["results"]
-    return {}
-
-
-def error_message(body: Any) -> str | None:
-    """``{"results": {"message": ...}}`` -> the message (also ``message`` at the top)."""
-    if isinstance(body, Mapping):
-        message = _results(body).get("message", body.get("message"))
-        if message is not None:
-            return message if isinstance(message, str) else json.dumps(message)
-    return None
-
-
-def parse_create_answer(body: Any) -> int:
-    """The new complaint id from any of the shapes the create answer has had [seen]:
-    ``complaint_id``, ``data.complaint_id`` and ``results.complaint.id`` (each at the top
-    or inside ``results``). Raises :class:`LaporProtocolError` when none is present."""
-    if isinstance(body, Mapping):
-        results = _results(body)
-        for scope in (results, body):
-            candidates = [scope.get("complaint_id")]
-            data = scope.get("data")
-            if isinstance(data, Mapping):
-                candidates.append(data.get("complaint_id"))
-                candidates.append(data.get("id"))
-            complaint = scope.get("complaint")
-            if isinstance(complaint, Mapping):
-                candidates.append(complaint.get("id"))
-            for candidate in candidates:
-                complaint_id = _as_int(candidate)
-                if complaint_id is not None:
-                    return complaint_id
-    raise LaporProtocolError("no complaint id in the create answer", body=body)
-
-
-def parse_upload_answer(body: Any) -> list[int]:
-    """``results.docs[].id`` of ``POST /complaints/complaint/file``."""
-    docs = _results(body).get("docs")
-    if not isinstance(docs, list):
-        raise LaporProtocolError("no docs in the upload answer", body=body)
-    ids = [_as_int(doc.get("id")) if isinstance(doc, Mapping) else None for doc in docs]
-    if any(i is None for i in ids):
-        raise LaporProtocolError("a doc without an id in the upload answer", body=body)
-    return [i for i in ids if i is not None]
-
-
-def parse_followup_answer(body: Any) -> int | None:
-    """The new follow-up's id if the answer names one (``results.data.id``)."""
-    data = _results(body).get("data")
-    if isinstance(data, Mapping):
-        return _as_int(data.get("id", data.get("followup_id")))
-    return None
-
-
-def _parse_log(entry: Mapping[str, Any]) -> LaporLog:
-    return LaporLog(
-        institution_from=entry.get("institution_from"),
-        institution_to=entry.get("institution_to"),
-        content=entry.get("content"),
-        status_old=_as_int(entry.get("status_old")),
-        status_new=_as_int(entry.get("status_new")),
-        date=parse_optional_lapor_date(entry.get("date")),
-    )
-
-
-def parse_complaint(data: Any, logs: Any = ()) -> LaporComplaint:
-    """One complaint (``results.data`` of ``GET …/complaint``, or an item of a list).
-
-    The status code is kept as given; ``LaporComplaint.simpul_status`` maps it (and
-    raises :class:`UnknownStatusCode` for a code absent from the table).
-    """
-    if not isinstance(data, Mapping):
-        raise LaporProtocolError("complaint data is not an object", body=data)
-    complaint_id = _as_int(data.get("id", data.get("complaint_id")))
-    status_code = _as_int(data.get("status_code"))
-    if complaint_id is None or status_code is None:
-        raise LaporProtocolError("complaint without id or status_code", body=data)
-    try:
-        created_at = parse_optional_lapor_date(data.get("created_at"))
-        updated_at = parse_optional_lapor_date(data.get("updated_at")) or created_at
-        parsed_logs = tuple(_parse_log(e) for e in (logs or ()) if isinstance(e, Mapping))
-    except InvalidLaporDate as exc:
-        raise LaporProtocolError(str(exc), body=data) from exc
-    rating = data.get("rating")
-    return LaporComplaint(
-        complaint_id=complaint_id,
-        status_code=status_code,
-        status_name=str(data.get("status_name") or ""),
-        title=str(data.get("title") or ""),
-        content=str(data.get("content") or ""),
-        disposition_id=_as_int(data.get("disposition_id")),
-        disposition_name=data.get("disposition_name"),
-        category_id=_as_int(data.get("category_id")),
-        classification_id=_as_int(data.get("classification_id")),
-        tags_raw=str(data.get("tags_raw") or ""),
-        is_anonymous=bool(_as_int(data.get("is_anonymous"))),
-        is_secret=bool(_as_int(data.get("is_secret"))),
-        reporter_name=data.get("reporter_name"),
-        created_at=created_at,
-        updated_at=updated_at,
-        rating=rating if isinstance(rating, Mapping) else None,
-        logs=parsed_logs,
-        raw=dict(data),
-    )
-
-
-def parse_complaint_answer(body: Any) -> LaporComplaint:
-    results = _results(body)
-    return parse_complaint(results.get("data"), results.get("data_logs") or ())
-
-
-#: ``from`` of a follow-up [model]: written by the reporter (pelapor) or an instansi.
-FOLLOWUP_FROM_REPORTER = "pelapor"
-FOLLOWUP_FROM_INSTITUTION = "instansi"
-
-
-def parse_followups(body: Any, complaint_id: int) -> list[LaporFollowup]:
-    items = _results(body).get("data")
-    if not isinstance(items, list):
-        raise LaporProtocolError("follow-ups answer has no data list", body=body)
-    followups = []
-    for item in items:
-        followup_id = _as_int(item.get("id")) if isinstance(item, Mapping) else None
-        if followup_id is None:
-            raise LaporProtocolError("a follow-up without an id", body=body)
-        try:
-            created_at = parse_optional_lapor_date(item.get("created_at"))
-        except InvalidLaporDate as exc:
-            raise LaporProtocolError(str(exc), body=body) from exc
-        followups.append(
-            LaporFollowup(
-                followup_id=followup_id,
-                complaint_id=_as_int(item.get("complaint_id")) or complaint_id,
-                content=str(item.get("content") or ""),
-                created_at=created_at,
-                author="reporter" if item.get("from") == FOLLOWUP_FROM_REPORTER else "instansi",
-                institution_from_id=_as_int(item.get("institution_from_id")),
-                raw=dict(item),
-            )
-        )
-    return followups
-
-
-def parse_page(body: Any, *, page: int, page_size: int) -> LaporPage:
-    """``GET /complaints``: ``results.data[]`` and ``results.pagination`` [model]."""
-    results = _results(body)
-    items = results.get("data")
-    if not isinstance(items, list):
-        raise LaporProtocolError("list answer has no data list", body=body)
-    pagination = results.get("pagination")
-    pagination = pagination if isinstance(pagination, Mapping) else {}
-    return LaporPage(
-        items=tuple(parse_complaint(item) for item in items),
-        page=_as_int(pagination.get("page")) or page,
-        page_size=_as_int(pagination.get("page_size")) or page_size,
-        total=_as_int(pagination.get("total")),
-    )
-
-
-def _data_list(body: Any) -> list[Mapping[str, Any]]:
-    items = _results(body).get("data")
-    if not isinstance(items, list):
-        raise LaporProtocolError("answer has no data list", body=body)
-    return [item for item in items if isinstance(item, Mapping)]
-
-
-def parse_institutions(body: Any) -> list[LaporInstitution]:
-    return [
-        LaporInstitution(id=int(item["id"]), name=str(item.get("name", "")))
-        for item in _data_list(body)
-        if _as_int(item.get("id")) is not None
-    ]
-
-
-def parse_categories(body: Any) -> list[LaporCategory]:
-    return [
-        LaporCategory(
-            id=int(item["id"]),
-            name=str(item.get("name", "")),
-            parent_id=_as_int(item.get("parent_id")),
-        )
-        for item in _data_list(body)
-        if _as_int(item.get("id")) is not None
-    ]
-
-
-def parse_templates(body: Any) -> list[LaporTemplate]:
-    return [
-        LaporTemplate(
-            code=str(item.get("code", "")),
-            name=str(item.get("name", "")),
-            content=str(item.get("content", "")),
-        )
-        for item in _data_list(body)
-    ]

@@ -49,23 +49,43 @@ class LaporFile:
 
 @dataclass(frozen=True, slots=True)
 class LaporLog:
-    """One entry of a complaint's ``data_logs`` (a disposition or status step)."""
+    """One entry of a complaint's ``data_logs`` (a disposition or status step).
+
+    Institutions are names (read from ``{id, name}`` objects or flat ``*_name`` fields),
+    ``content`` is the template with its placeholders filled in, statuses are names.
+    """
 
     institution_from: str | None
     institution_to: str | None
     content: str | None
-    status_old: int | None
-    status_new: int | None
+    status_old: str | None
+    status_new: str | None
     date: datetime | None
+    institution_from_id: int | None = None
+    institution_to_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LaporStatusLog:
+    """One entry of ``results.data.status_logs``: why a status changed."""
+
+    note: str
+    at: datetime | None
+    status_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LaporComplaint:
-    """A national complaint as read back. Dates are aware UTC datetimes."""
+    """A national complaint as read back. Dates are aware UTC datetimes.
+
+    ``national_status`` is the Simpul status its ``status_name`` means under the profile
+    it was read with; None when the name is not in the table (``simpul_status`` raises).
+    """
 
     complaint_id: int
-    status_code: int
+    status_code: int | None
     status_name: str
+    national_status: str | None = None
     title: str = ""
     content: str = ""
     disposition_id: int | None = None
@@ -80,33 +100,61 @@ class LaporComplaint:
     updated_at: datetime | None = None
     rating: Mapping[str, Any] | None = None
     logs: tuple[LaporLog, ...] = ()
+    status_logs: tuple[LaporStatusLog, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def simpul_status(self) -> str:
-        """The Simpul status for ``status_code``; raises ``UnknownStatusCode``, never guesses."""
-        from services.sync.lapor.mapping import simpul_status_for
+        """The Simpul status; raises ``UnknownStatusName``/``UnknownStatusCode``, never guesses."""
+        if self.national_status is not None:
+            return self.national_status
+        from services.sync.lapor.errors import UnknownStatusCode, UnknownStatusName
 
-        return simpul_status_for(self.status_code, self.status_name)
+        if self.status_name:
+            raise UnknownStatusName(self.status_name, self.status_code)
+        raise UnknownStatusCode(self.status_code, self.status_name)
+
+    @property
+    def status_reason(self) -> str | None:
+        """The note of the latest ``status_logs`` entry: why the status last changed."""
+        notes = [log for log in self.status_logs if log.note]
+        return notes[-1].note if notes else None
 
     @property
     def tracking_id(self) -> str | None:
-        """Simpul's tracking ID from the ``#simpul-…`` tag, if this case came from Simpul."""
-        from services.sync.lapor.mapping import tracking_id_from_tags
+        """Simpul's tracking ID from the ``#simpul-…`` tag (or the content's first line)."""
+        from services.sync.lapor.mapping import tracking_id_from_content, tracking_id_from_tags
 
-        return tracking_id_from_tags(self.tags_raw)
+        return tracking_id_from_tags(self.tags_raw) or tracking_id_from_content(self.content)
+
+
+@dataclass(frozen=True, slots=True)
+class LaporFollowupFile:
+    """An attachment of a national follow-up: a reference, never fetched."""
+
+    path: str
+    file_name: str
+
+
+#: Who wrote a national follow-up, as :func:`services.sync.lapor.answers.followup_author`
+#: infers it (the API has no author field). ``unknown``: shown to staff as "dari LAPOR!".
+Author = Literal["instansi", "reporter", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
 class LaporFollowup:
-    """A follow-up (tindak lanjut) on a complaint, from the instansi or the reporter."""
+    """A follow-up (tindak lanjut) on a complaint, from an instansi or the reporter."""
 
     followup_id: int
     complaint_id: int
     content: str
     created_at: datetime | None
-    author: Literal["instansi", "reporter"]
+    author: Author
     institution_from_id: int | None = None
+    institution_from_name: str | None = None
+    institution_to_name: str | None = None
+    template_code: str | None = None
+    attachments: tuple[LaporFollowupFile, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

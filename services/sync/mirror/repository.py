@@ -336,7 +336,8 @@ class SyncContext:
     #: None until the case's first event makes it (:func:`ensure_mirror`).
     mirror: LaporMirror | None
     paused: bool
-    #: Was a create ever sent for this case? Then search by tag before sending one.
+    #: Is a create of this case sent with its outcome unknown (``sent``/``uncertain``)?
+    #: Then it is never sent again on a guess.
     create_attempted: bool
     #: Has the case stored files to upload before its create?
     has_stored_attachments: bool
@@ -367,7 +368,7 @@ def _sync_context_query() -> Any:
     create_attempted = exists().where(
         LaporOutboundOp.case_id == Case.id,
         LaporOutboundOp.kind == "create",
-        LaporOutboundOp.attempts > 0,
+        or_(*(LaporOutboundOp.status == status for status in IN_FLIGHT)),
     )
     has_stored_attachments = exists().where(
         Attachment.case_id == Case.id, Attachment.storage_key.is_not(None)

@@ -6,9 +6,13 @@ How exactly-once is kept (``contracts/lapor-api.md``, "Dedup before sending"):
 1. The intent is recorded first: a ``lapor_outbound_ops`` row per (event, kind), and it is
    marked ``sent`` and committed BEFORE the call.
 2. An op found ``sent`` or ``uncertain`` (a crash, a timeout, a 5xx after the request went
-   out) is never simply resent: a create first searches LAPOR! by the ``#simpul-<ID>`` tag,
-   a follow-up first re-reads the case's follow-ups and matches the text, a reject re-reads
-   the case's disposition. Only if nothing is there is it sent again.
+   out) is never simply resent. A create is never sent again on a guess: where the national
+   search is trusted (``SIMPUL_LAPOR_SEARCH=true``) it searches by the ``#simpul-<ID>`` tag
+   and resends only when the search answers "none"; otherwise — and whenever the search
+   itself fails for good — the case's mirror goes to ``to_confirm`` ("perlu konfirmasi")
+   and waits for an operator (:mod:`services.sync.confirmation`). A follow-up first
+   re-reads the case's follow-ups and matches the text, a reject re-reads the case's
+   disposition; only if nothing is there is it sent again.
 3. Transient trouble (429, 503, maintenance, connection refused, breaker open) raises
    :class:`Defer` (no attempt burnt); a refusal (4xx) marks the op ``dead`` with the answer's
    body and dead-letters the delivery at once (:class:`PermanentFailure`).
@@ -33,10 +37,12 @@ from typing import Any, TypeVar
 
 import structlog
 
+from services.sync.confirmation import repository as confirm_repo
 from services.sync.lapor import (
     CaseForLapor,
     LaporClient,
     LaporFile,
+    LaporProtocolError,
     LaporTerminalError,
     LaporTransientError,
     LaporUnavailable,
@@ -47,7 +53,7 @@ from services.sync.mirror import privacy
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import ALERTS, OPS
 from services.sync.mirror.tuning import SyncTuning, tuning_of
-from shared.auth import Actor
+from shared.auth import SYSTEM, Actor
 from shared.cases.events import CaseEvent, ResponsePayload, payload_of
 from shared.cases.labels import LAPOR_STATUS_TEXTS as STATUS_TEXTS
 from shared.events import Defer, WorkerContext, emit
@@ -61,10 +67,10 @@ T = TypeVar("T")
 LAPOR_ACTOR = Actor(type="lapor", id="sp4n-lapor", name="SP4N-LAPOR!", role=Role.LAPOR)
 #: Sync-only event asking the consumer to bring one case in step (ops, reconciliation).
 RESYNC_EVENT = "lapor.resync_requested"
-#: Where "bukan wewenang" sends a case when the forward names no national institution.
-#: The contract names no id for Admin Nasional; ops may give ``lapor_institution_id`` in
-#: the forward's event data. [model]
-DEFAULT_FORWARD_INSTITUTION_ID = 1
+#: A create's outcome is unknown and no trusted search can settle it: an operator must.
+UNCONFIRMED_EVENT = "lapor.create_unconfirmed"
+#: Mirror states in which the consumer waits for an operator instead of sending.
+WAITING_STATES = ("held", "to_confirm")
 
 #: Lifecycle events that only move the status: the Simpul status they lead to — the
 #: lifecycle table's targets, less the response and the forward (their own operations).
@@ -129,7 +135,7 @@ async def _plan_event(session: Any, event: Event) -> list[PlannedOp]:
         )
         return [PlannedOp("followup", simpul_status=status, text=text)]
     if event.type == CaseEvent.FORWARDED_NATIONAL:
-        target = payload.lapor_institution_id or DEFAULT_FORWARD_INSTITUTION_ID
+        target = payload.lapor_institution_id  # None: the profile's national admins
         return [
             PlannedOp("reject", text=event.reason or "Bukan wewenang", target_institution_id=target)
         ]
@@ -203,9 +209,9 @@ async def mirror_event(session: Any, event: Event, ctx: WorkerContext) -> None:
         return
     if context.mirror is None:
         context.mirror = await repo.insert_mirror(session, event.case_id)
-    if context.mirror.state == "held":
+    if context.mirror.state in WAITING_STATES:
         reason = context.mirror.held_reason
-        raise Defer(tuning.defer(tuning.held_recheck_s), f"mirror held: {reason}")
+        raise Defer(tuning.defer(tuning.held_recheck_s), f"mirror {context.mirror.state}: {reason}")
     if planned[0].kind != "create":
         planned.insert(0, PlannedOp("create"))  # a no-op once the national case exists
     try:
@@ -216,9 +222,17 @@ async def mirror_event(session: Any, event: Event, ctx: WorkerContext) -> None:
             await run_op(session, ctx, event, op, context)
     except (LaporTransientError, LaporUnavailable) as exc:  # on a read before a send
         raise Defer(
-            tuning.transient_backoff(1, getattr(exc, "retry_after", None)), str(exc)
+            tuning.transient_backoff(1, getattr(exc, "retry_after", None)), error_text(exc)
         ) from exc
     await repo.mark_event_synced(session, event.case_id, event.id)
+
+
+def error_text(exc: Exception) -> str:
+    """What operators read about a failed call: an answer in no known shape comes with its
+    body (identities scrubbed), to send to the national team."""
+    if isinstance(exc, LaporProtocolError):
+        return f"{exc} — answer: {exc.redacted_body}"
+    return str(exc)
 
 
 async def _commit_before_call(session: Any) -> None:
@@ -239,11 +253,7 @@ async def run_op(
     if kind == "status" and planned.simpul_status is None:  # re-sync: the current status
         planned = PlannedOp("status", simpul_status=case.status, text=STATUS_TEXTS.get(case.status))
         if case.status == "forwarded_national":
-            planned = PlannedOp(
-                "reject",
-                text="Bukan wewenang",
-                target_institution_id=DEFAULT_FORWARD_INSTITUTION_ID,
-            )
+            planned = PlannedOp("reject", text="Bukan wewenang")
             kind = "reject"
     if planned.simpul_status is not None:
         status_code = mapping.national_code_for(planned.simpul_status)
@@ -300,11 +310,12 @@ async def _send(ctx: WorkerContext, session: Any, op: Any, call: Callable[[], Aw
             tuning.defer(tuning.uncertain_recheck_s), f"uncertain {op.kind}: look before resending"
         ) from exc
     except (LaporTransientError, LaporUnavailable) as exc:
+        error = error_text(exc)
         async with ctx.db.session() as s:  # nothing took effect: safe to send again
-            await repo.update_op(s, op.id, status="pending", last_error=str(exc)[:2000])
+            await repo.update_op(s, op.id, status="pending", last_error=error[:2000])
         OPS.labels(op.kind, "transient").inc()
         raise Defer(
-            tuning.transient_backoff(attempts, getattr(exc, "retry_after", None)), str(exc)
+            tuning.transient_backoff(attempts, getattr(exc, "retry_after", None)), error
         ) from exc
     except LaporTerminalError as exc:
         body = exc.body if isinstance(exc.body, (dict, list)) else {"text": str(exc.body)}
@@ -333,9 +344,18 @@ async def _create(session: Any, ctx: WorkerContext, op: Any, context: repo.SyncC
             lapor_complaint_id=mirror.lapor_complaint_id,
         )
         return
-    if op.status != "pending" or context.create_attempted:  # sent before: did it commit?
+    if op.status in repo.IN_FLIGHT or context.create_attempted:
+        # Sent before: did it commit? Never send again on a guess.
+        if not client.profile.search:
+            await _commit_before_call(session)  # no lock held while another session writes
+            await _to_confirm(ctx, op, "create sent before, outcome unknown; search is off")
+            raise Defer(tuning_of(ctx).defer(tuning_of(ctx).held_recheck_s), "perlu konfirmasi")
         await _commit_before_call(session)
-        found = await client.find_by_tag(case.tracking_id)
+        try:
+            found = await client.find_by_tag(case.tracking_id)
+        except LaporTerminalError as exc:  # e.g. no search here after all: cannot tell
+            await _to_confirm(ctx, op, f"the tag search failed: {exc}")
+            raise Defer(tuning_of(ctx).defer(tuning_of(ctx).held_recheck_s), str(exc)) from exc
         if found is not None:
             await _record_created(
                 session, op, case.id, found.complaint_id, found.status_code, outcome="found_by_tag"
@@ -352,10 +372,35 @@ async def _create(session: Any, ctx: WorkerContext, op: Any, context: repo.SyncC
             attachments = await repo.stored_attachments(session, case.id)
             doc_ids = await _upload(session, ctx, op, attachments)
     payload = case_for_lapor(case, context.reporter, doc_ids)
-    complaint_id = await _send(ctx, session, op, lambda: client.create_complaint(payload))
+    try:
+        complaint_id = await _send(ctx, session, op, lambda: client.create_complaint(payload))
+    except Defer as exc:
+        if isinstance(exc.__cause__, LaporUncertainOutcome) and not client.profile.search:
+            await _to_confirm(ctx, op, str(exc.__cause__))
+        raise
     await _record_created(
         session, op, case.id, complaint_id, mapping.STATUS_BELUM_TERVERIFIKASI, outcome="done"
     )
+
+
+async def _to_confirm(ctx: WorkerContext, op: Any, reason: str) -> None:
+    """ "Perlu konfirmasi": hold the case's mirror for an operator, who looks the case up on
+    the national site (title, tag, time sent) and confirms it (its own session: the
+    delivery's is rolled back by the ``Defer`` that follows)."""
+    async with ctx.db.session() as s:
+        moved = await confirm_repo.mark_to_confirm(s, op.case_id, reason[:500])
+        if moved:
+            await emit(
+                s,
+                UNCONFIRMED_EVENT,
+                SYSTEM,
+                case_id=op.case_id,
+                reason=reason[:500],
+                data={"op_id": op.id, "attempts": op.attempts + 1},
+            )
+    if moved:
+        ALERTS.labels("create_unconfirmed").inc()
+        log.error("lapor_create_unconfirmed", case_id=op.case_id, op_id=op.id, reason=reason[:200])
 
 
 async def _record_created(
@@ -393,7 +438,8 @@ async def _upload(session: Any, ctx: WorkerContext, op: Any, attachments: list[A
         doc_ids = await client_of(ctx).upload_files(files)
     except (LaporTransientError, LaporUnavailable, LaporUncertainOutcome) as exc:
         raise Defer(
-            tuning.transient_backoff(op.attempts + 1, getattr(exc, "retry_after", None)), str(exc)
+            tuning.transient_backoff(op.attempts + 1, getattr(exc, "retry_after", None)),
+            error_text(exc),
         ) from exc
     await repo.update_op(session, op.id, response_body={"attachment_ids": doc_ids})
     return doc_ids
@@ -430,7 +476,11 @@ async def _followup(
         session,
         op,
         lambda: client.add_followup(
-            complaint_id, op.content, status_code=op.status_code, is_secret=bool(case.confidential)
+            complaint_id,
+            op.content,
+            status_code=op.status_code,
+            is_secret=bool(case.confidential),
+            institution_to_id=mirror.national_disposition_id,
         ),
     )
     await _record_followup(session, op, case.id, followup_id, outcome="done")
@@ -468,7 +518,7 @@ async def _reject(
             op,
             lambda: client.reject_not_authority(
                 complaint_id,
-                planned.target_institution_id or DEFAULT_FORWARD_INSTITUTION_ID,
+                planned.target_institution_id or client.profile.forward_institution_id,
                 op.content or "Bukan wewenang",
             ),
         )

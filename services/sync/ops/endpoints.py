@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, UploadFile
 
+from services.sync.confirmation import service as confirm
 from services.sync.mirror.repository import SYNC_CONSUMER
+from services.sync.national_export.reading import ExportError, read_export
+from services.sync.national_export.service import reconcile_export
 from services.sync.ops import service
-from services.sync.ops.schemas import PauseIn, ResyncIn
+from services.sync.ops.schemas import ConfirmIn, PauseIn, ResyncIn
 from services.sync.reconcile import jobs
 from services.sync.reconcile.service import drift_report, request_resync
 from shared.auth import Actor, require_roles
 from shared.cases.service import get_by_tracking_id
 from shared.deps import DbSession
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/sync", tags=["SP4N-LAPOR! mirror (ops)"])
@@ -23,11 +26,15 @@ Reader = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI, Role
 Operator = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI)]
 
 
-async def _case_id(session: Any, tracking_id: str) -> int:
+async def _case(session: Any, tracking_id: str) -> Any:
     case = await get_by_tracking_id(session, tracking_id)
     if case is None:
         raise NotFound(f"no case {tracking_id!r}", code="case_not_found")
-    return case.id
+    return case
+
+
+async def _case_id(session: Any, tracking_id: str) -> int:
+    return (await _case(session, tracking_id)).id
 
 
 @router.get("/status", summary="Backlog, dead letters, mirror states, breaker, pause")
@@ -52,6 +59,45 @@ async def resync(
     reason = (body.reason if body else None) or "forced re-sync by an operator"
     event_id = await request_resync(session, case_id, actor, reason)
     return {"tracking_id": tracking_id, "queued_event_id": event_id}
+
+
+@router.get(
+    "/unconfirmed",
+    summary='"Perlu konfirmasi": creates whose outcome is unknown, with what to look up',
+)
+async def unconfirmed(session: DbSession, _actor: Reader) -> dict:
+    items = await confirm.unconfirmed(session)
+    return {"count": len(items), "items": items}
+
+
+@router.post(
+    "/cases/{tracking_id}/confirm",
+    summary='Settle "perlu konfirmasi": created as national id N, or not created (send)',
+    responses={409: {"description": "not waiting, or the national id is linked elsewhere"}},
+)
+async def confirm_create(
+    tracking_id: str, body: ConfirmIn, request: Request, session: DbSession, actor: Operator
+) -> dict:
+    case = await _case(session, tracking_id)
+    if body.outcome == "not_created":
+        return await confirm.confirm_not_created(session, case, actor)
+    client = request.app.state.ctx.resources.get("lapor")
+    return await confirm.confirm_created(session, client, case, body.lapor_complaint_id, actor)
+
+
+@router.post(
+    "/import",
+    summary="Reconcile with a national export (CSV/XLSX): link, flag, create nothing twice",
+)
+async def import_export(
+    request: Request, actor: Operator, file: UploadFile, dry_run: bool = False
+) -> dict:
+    """As ``simpul lapor import FILE [--dry-run]``; ``dry_run=true`` only reads."""
+    try:
+        rows = read_export(file.filename or "", await file.read())
+    except ExportError as exc:
+        raise Unprocessable(str(exc), code="invalid_export") from None
+    return await reconcile_export(request.app.state.ctx, rows, actor=actor, dry_run=dry_run)
 
 
 @router.post("/pause", summary="Pause the mirror (nothing is lost; it resumes in order)")

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from services.sync.confirmation import repository as confirm_repo
+from services.sync.confirmation.service import lookup
 from services.sync.inbound import national
 from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
@@ -24,18 +26,19 @@ from shared.db import Database
 from shared.events import emit
 from shared.events.consumer import backlog
 from shared.events.outbox import list_dead_letters, replay
-from shared.models import utcnow
+from shared.models import Case, Reporter, utcnow
 from shared.models.sync import LaporMirror, LaporOutboundOp
 
-MIRROR_STATES = ("pending", "created", "held", "paused")
+MIRROR_STATES = ("pending", "created", "held", "to_confirm", "paused")
 
 
-def _national_status(code: int | None) -> str | None:
-    """The Simpul reading of a recorded national status code (None if unknown)."""
-    if code is None:
+def _national_status(code: int | None, name: str | None = None) -> str | None:
+    """The Simpul reading of a recorded national status, by name where one was read (None
+    if unknown)."""
+    if code is None and not name:
         return None
     try:
-        return mapping.simpul_status_for(code)
+        return mapping.simpul_status_for(code, name)
     except LaporError:
         return None
 
@@ -51,13 +54,23 @@ async def mirror_state(session: Any, case_id: int) -> dict[str, Any]:
         return {"state": "not_mirrored", "lapor_complaint_id": None}
     ops = await repo.ops_of_case(session, case_id, limit=20)
     paused = await repo.is_paused(session)
+    confirmation = None
+    if mirror.state == "to_confirm":
+        case = await session.get(Case, case_id)
+        reporter = await session.get(Reporter, case_id)
+        confirmation = lookup(case, reporter, await confirm_repo.latest_create_op(session, case_id))
     return {
-        "state": "paused" if paused and mirror.state != "held" else mirror.state,
+        "state": "paused"
+        if paused and mirror.state not in ("held", "to_confirm")
+        else mirror.state,
+        "confirmation": confirmation,
+        "national_status_name": mirror.national_status_name,
+        "national_disposition_id": mirror.national_disposition_id,
         "origin": mirror.origin,
         "lapor_complaint_id": mirror.lapor_complaint_id,
         "national_status_code": mirror.national_status_code,
         "national_archived": national.is_archived_nationally(
-            _national_status(mirror.national_status_code)
+            _national_status(mirror.national_status_code, mirror.national_status_name)
         ),
         "national_rating": mirror.national_rating,
         "last_synced_event_id": mirror.last_synced_event_id,

@@ -57,7 +57,7 @@ async def repair_unmirrored(ctx: WorkerContext) -> int:
             .where(
                 Case.created_at <= grace,
                 or_(LaporMirror.case_id.is_(None), LaporMirror.lapor_complaint_id.is_(None)),
-                or_(LaporMirror.state.is_(None), LaporMirror.state != "held"),
+                or_(LaporMirror.state.is_(None), LaporMirror.state.not_in(("held", "to_confirm"))),
             )
             .limit(500)
         )

@@ -53,6 +53,8 @@ def simulator_kwargs_from_settings(settings: Any = None) -> dict[str, Any]:
         "auth_key": settings.lapor_auth_key.get_secret_value(),
         "token": settings.lapor_token.get_secret_value(),
         "institution_id": settings.lapor_institution_id,
+        "admin_user_id": settings.lapor_admin_user_id,
+        "reply_template_code": settings.lapor_reply_template_code,
         "callback_secret": settings.lapor_webhook_secret.get_secret_value(),
         "callback_url": settings.public_base_url.rstrip("/") + CALLBACK_PATH,
     }

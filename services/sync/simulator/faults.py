@@ -1,6 +1,11 @@
-"""The simulator's fault knobs (``GET``/``PUT``/``DELETE /_sim/faults``) and its limiter.
+"""The simulator's fault knobs and variant switches (``GET``/``PUT``/``DELETE /_sim/faults``)
+and its limiter.
 
-``PUT`` merges the given knobs into the current ones; ``DELETE`` restores the defaults.
+The defaults speak the **[seen]** shapes of ``contracts/lapor-api.md``; the variant switches
+bring back what differs between environments and integrators (the auth header's name, the
+create path, whether search exists) and the older answer shapes our first simulator spoke
+(:data:`LEGACY_VARIANTS`). ``PUT`` merges the given knobs into the current ones; ``DELETE``
+restores the defaults.
 Every random decision comes from one ``random.Random`` seeded with ``seed``, so a test
 that sets the same knobs and sends the same requests sees the same faults.
 """
@@ -18,12 +23,44 @@ DEFAULT_RATE_LIMIT_PER_S = 20.0
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_SEED = 1337
 
-CreateAnswerShape = Literal["data.complaint_id", "complaint_id", "results.complaint.id", "rotate"]
-CREATE_ANSWER_SHAPES: tuple[CreateAnswerShape, ...] = (
-    "data.complaint_id",
+CreateAnswerShape = Literal[
     "complaint_id",
+    "data.complaint_id",
+    "data.results.complaint.id",
+    "results.complaint.id",
+    "rotate",
+]
+#: Every create answer seen, newest first (``rotate`` cycles through them).
+CREATE_ANSWER_SHAPES: tuple[CreateAnswerShape, ...] = (
+    "complaint_id",
+    "data.complaint_id",
+    "data.results.complaint.id",
     "results.complaint.id",
 )
+#: ``images_docs`` [seen]: pictures in ``results.images``, documents in ``results.docs``;
+#: ``docs``: every file in ``results.docs`` (our older shape).
+UploadAnswerShape = Literal["images_docs", "docs"]
+#: ``seen``: logs with ``{id, name}`` institutions, placeholder templates and statuses in a
+#: ``data`` JSON string, plus ``status_logs``; ``flat``: the same with ``*_name`` fields;
+#: ``legacy``: names as strings, statuses as codes, no ``status_logs`` (our older shape).
+DetailShape = Literal["seen", "flat", "legacy"]
+#: ``paged`` [seen]: ``next_page_url``, no author field; ``legacy``: one page with ``from``.
+FollowupsShape = Literal["paged", "legacy"]
+
+#: Our older shapes, as one set of switches (``PUT /_sim/faults`` with these values).
+LEGACY_VARIANTS = {
+    "create_answer_shape": "data.complaint_id",
+    "upload_answer_shape": "docs",
+    "detail_shape": "legacy",
+    "followups_shape": "legacy",
+}
+#: Configured like the public integrator: header ``auth``, its own create path, no search.
+INTEGRATOR_VARIANTS = {
+    "auth_header": "auth",
+    "create_path": "/complaints/complaint-simpul",
+    "search": False,
+    "callbacks": False,
+}
 
 
 class Faults(BaseModel):
@@ -46,7 +83,17 @@ class Faults(BaseModel):
     fault_scope: Literal["all", "reads", "writes"] = Field(
         "all", description="which calls error_rate / timeout_rate hit"
     )
-    create_answer_shape: CreateAnswerShape = "data.complaint_id"
+    # -- variants: what differs between environments, and our older answer shapes --------
+    auth_header: str = Field("Authorization", min_length=1, description="the auth key's header")
+    create_path: str = Field(
+        "/complaints/complaint", pattern=r"^/complaints/[A-Za-z0-9_-]+$", description="[seen]"
+    )
+    search: bool = Field(True, description="GET /complaints exists (list and tag search)")
+    create_answer_shape: CreateAnswerShape = "complaint_id"
+    upload_answer_shape: UploadAnswerShape = "images_docs"
+    detail_shape: DetailShape = "seen"
+    followups_shape: FollowupsShape = "paged"
+    followups_page_size: int = Field(5, ge=1, le=100)
     callbacks: bool = True
     callback_url: str | None = None
     callback_duplicate_rate: float = Field(0.0, ge=0, le=1)

@@ -41,8 +41,33 @@ STATUS_NAMES: dict[int, str] = {
 }
 
 
+#: ``{name, color}`` of a status in a log's ``data`` string [seen].
+STATUS_COLORS: dict[int, str] = {
+    BELUM_TERVERIFIKASI: "#9e9e9e",
+    DIPENDING: "#ff9800",
+    DIHAPUS_TIDAK_LENGKAP: "#795548",
+    TERVERIFIKASI: "#2196f3",
+    DITINDAKLANJUTI: "#3f51b5",
+    SELESAI: "#4caf50",
+    DIARSIPKAN: "#607d8b",
+}
+
+
 def status_name(code: int) -> str:
     return STATUS_NAMES.get(code, f"Status {code}")
+
+
+def code_for_name(name: str) -> int | None:
+    """The code of a status name (case- and space-insensitive), or None."""
+    wanted = " ".join(name.casefold().split())
+    for code, known in STATUS_NAMES.items():
+        if " ".join(known.casefold().split()) == wanted:
+            return code
+    return None
+
+
+#: Who writes the steps national admins take (forward in, status changes).
+ADMIN_NASIONAL = {"id": 1, "name": "Admin Nasional SP4N-LAPOR!"}
 
 
 #: ``GET /masters/institutions/external``: instansi a case can be forwarded to.
@@ -93,6 +118,12 @@ CATEGORY_IDS = frozenset(category["id"] for category in CATEGORIES)
 
 #: ``GET /masters/templates``: reply templates (``template_code`` of a follow-up).
 TEMPLATES: list[dict[str, Any]] = [
+    {"code": "disposition", "name": "Disposisi", "content": "Laporan didisposisikan."},
+    {
+        "code": "reply_simpul",
+        "name": "Tindak lanjut (Simpul)",
+        "content": "Tindak lanjut instansi.",
+    },
     {"code": "TL-TERIMA", "name": "Laporan diterima", "content": "Laporan Anda kami terima."},
     {"code": "TL-PROSES", "name": "Sedang diproses", "content": "Laporan Anda sedang diproses."},
     {"code": "TL-SELESAI", "name": "Selesai", "content": "Laporan Anda telah ditindaklanjuti."},
@@ -100,3 +131,17 @@ TEMPLATES: list[dict[str, Any]] = [
 ]
 
 CLASSIFICATION_IDS = frozenset({1, 2, 3})  # pengaduan, aspirasi, permintaan informasi
+
+#: The templates of ``data_logs`` contents [seen: placeholders filled in by the reader].
+LOG_CREATED = "Laporan dibuat dan diteruskan ke {{institution_to}}"
+LOG_FORWARDED_IN = "Laporan didisposisikan dari {{institution_from}} ke {{institution_to}}"
+LOG_STATUS = "Status laporan diubah dari {{status_old}} menjadi {{status_new}}"
+LOG_FOLLOWUP = "{{institution_from}} menindaklanjuti laporan: {{status_new}}"
+LOG_REJECTED = "Laporan dialihkan dari {{institution_from}} ke {{institution_to}}: bukan wewenang"
+
+
+def template(code: str | None) -> dict[str, Any] | None:
+    for entry in TEMPLATES:
+        if entry["code"] == code:
+            return entry
+    return None

@@ -1,6 +1,6 @@
 """The simulator's store: plain dicts (JSON-serialisable), timestamps as unix seconds.
 
-The :class:`~services.sync.simulator.app.Simulator` holds the lock around every change
+The :class:`~services.sync.simulator.service.Simulator` holds the lock around every change
 and persists a snapshot to ``state_file`` when one is set.
 """
 

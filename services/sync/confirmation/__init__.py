@@ -1,0 +1,1 @@
+""" "Perlu konfirmasi": creates whose outcome is unknown, settled by an operator."""
