@@ -1,7 +1,7 @@
 """staff accounts: personal logins, two-factor, sessions, revocation (issue 16)
 
 Revision ID: 0011
-Revises: 0015
+Revises: 0012
 Create Date: 2026-12-03
 
 New tables for people (``staff_users``), their browser sessions, recovery codes, failed
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011"
-down_revision = "0015"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
