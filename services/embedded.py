@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.console.app import spec as console_spec
 from services.intake.app import spec as intake_spec
 from services.routing.app import spec as routing_spec
 from services.sla.app import spec as sla_spec
@@ -15,11 +16,17 @@ from services.sync.app import spec as sync_spec
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
 
-SERVICES = ("intake", "routing", "sla", "sync")
+SERVICES = ("intake", "routing", "sla", "sync", "console")
 
 
 def specs(names: tuple[str, ...] = SERVICES) -> list[ServiceSpec]:
-    factories = {"intake": intake_spec, "routing": routing_spec, "sla": sla_spec, "sync": sync_spec}
+    factories = {
+        "intake": intake_spec,
+        "routing": routing_spec,
+        "sla": sla_spec,
+        "sync": sync_spec,
+        "console": console_spec,
+    }
     return [factories[n]() for n in names]
 
 

@@ -19,6 +19,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -29,6 +30,7 @@ from shared.errors import error_response, install_error_handlers
 from shared.events import Consumer, PeriodicJob, WorkerContext
 from shared.fastpath import Endpoint, HotRoutesMiddleware
 from shared.guard import RequestGuardMiddleware
+from shared.identity.demo import refuse_demo_accounts
 from shared.logfilter import register_secrets
 from shared.migrate import heads
 from shared.observability import (
@@ -57,6 +59,9 @@ class ServiceSpec:
     on_shutdown: list[Hook] = field(default_factory=list)
     #: Sub-apps to mount, built from the settings: (path, factory).
     mounts: list[tuple[str, Callable[[Settings], ASGIApp | None]]] = field(default_factory=list)
+    #: The service's own exception handlers (e.g. the console answers HTML pages, not JSON);
+    #: exception classes of its own, so other services' answers are unchanged.
+    exception_handlers: dict[type[Exception], Callable] = field(default_factory=dict)
 
 
 class Workers:
@@ -135,6 +140,16 @@ def health_router() -> APIRouter:
     return router
 
 
+async def refuse_demo_accounts_in(db: Database) -> None:
+    """Production does not start while a demo account (a published password) is active.
+    A database without the accounts table yet (not migrated) is ``/readyz``'s to report."""
+    try:
+        async with db.session() as session:
+            await refuse_demo_accounts(session)
+    except DBAPIError as exc:
+        log.warning("demo_account_check_skipped", error_type=type(exc.orig).__name__)
+
+
 _startup_frozen = False
 
 
@@ -180,6 +195,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
+        if settings.env == "production":
+            await refuse_demo_accounts_in(db)
         for spec in specs:
             for hook in spec.on_startup:
                 await hook(ctx)
@@ -217,6 +234,9 @@ def build_app(
     app.state.specs = specs
     install_error_handlers(app)
     install_openapi(app)
+    for spec in specs:
+        for exc_class, handler in spec.exception_handlers.items():
+            app.add_exception_handler(exc_class, handler)
     hot = [endpoint for spec in specs for endpoint in spec.hot_endpoints]
     if hot:  # innermost of the app's own middlewares: after the body limit and the access line
         routes = [route for spec in specs for router in spec.routers for route in router.routes]

@@ -1,37 +1,54 @@
-"""Credentials and the actors behind requests.
+"""The actors behind requests, and the FastAPI dependencies that find them.
 
-API keys (local apps) and ops bearer tokens are random 32-byte secrets shown once and
-stored as SHA-256 hashes: with that much entropy a fast hash is safe, and lookup is one
-indexed equality. An :class:`Actor` is who did something; every event records one.
+Who the staff are and how they prove it is ``shared/identity``; here a valid credential
+becomes the request's :class:`Actor`: a person (``user:<id>`` and their full name) for a
+browser session or a token an account owns, an integration (``token:<id>`` and its name)
+for a token without one. Every event records an actor; role and OPD checks read it
+(``shared/cases/access.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.deps import DbSession
 from shared.errors import Forbidden, Unauthorized
-from shared.lifecycle import OPS_ROLES, Role
-from shared.models import ClientApp, OpsToken
+from shared.identity import sessions, tokens
+from shared.identity.sessions import SESSION_COOKIE, LiveSession
+from shared.identity.tokens import (
+    API_KEY_PREFIX,
+    TOKEN_PREFIX,
+    BearerPrincipal,
+    create_client_app,
+    create_ops_token,
+    hash_secret,
+    new_secret,
+)
+from shared.lifecycle import Role
+from shared.models.identity import ClientApp, StaffUser
 
-API_KEY_PREFIX = "smp_"
-TOKEN_PREFIX = "smpo_"
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_secret(prefix: str) -> str:
-    return prefix + secrets.token_urlsafe(32)
+__all__ = [
+    "API_KEY_PREFIX",
+    "SESSION_COOKIE",
+    "SYSTEM",
+    "TOKEN_PREFIX",
+    "Actor",
+    "ClientAppRef",
+    "CurrentActor",
+    "CurrentClientApp",
+    "actor_for_user",
+    "create_client_app",
+    "create_ops_token",
+    "hash_secret",
+    "new_secret",
+    "require_roles",
+    "staff_session",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,67 +70,64 @@ class Actor:
 SYSTEM = Actor(type="system", id="simpul", name="Simpul", role=Role.SYSTEM)
 
 
-async def create_client_app(session: AsyncSession, name: str) -> tuple[ClientApp, str]:
-    """Register a local app; returns it and its API key (shown once, never stored)."""
-    key = new_secret(API_KEY_PREFIX)
-    app = ClientApp(name=name, key_prefix=key[:10], key_hash=hash_secret(key))
-    session.add(app)
-    await session.flush()
-    return app, key
-
-
-async def create_ops_token(
-    session: AsyncSession, *, role: str, name: str, opd_code: str | None = None
-) -> tuple[OpsToken, str]:
-    """Issue an ops bearer token; ``opd`` tokens must name their OPD, others must not."""
-    if role not in OPS_ROLES:
-        choices = ", ".join(sorted(str(r) for r in OPS_ROLES))
-        raise ValueError(f"unknown role {str(role)!r}; choose one of {choices}")
-    role = Role(role)
-    if role == Role.OPD and not opd_code:
-        raise ValueError("an opd token must be bound to an OPD (--opd CODE)")
-    if role != Role.OPD and opd_code and role != Role.ADMIN_INSTANSI:
-        raise ValueError(f"role {role} is not bound to an OPD")
-    token = new_secret(TOKEN_PREFIX)
-    row = OpsToken(
-        name=name,
-        role=str(role),
-        opd_code=opd_code,
-        token_prefix=token[:10],
-        token_hash=hash_secret(token),
+def actor_for_user(user: StaffUser) -> Actor:
+    """The person behind a session or an owned token: what events record."""
+    return Actor(
+        type="ops",
+        id=f"user:{user.id}",
+        name=user.full_name,
+        role=Role(user.role),
+        opd_code=user.opd_code,
     )
-    session.add(row)
-    await session.flush()
-    return row, token
+
+
+def actor_for_token(principal: BearerPrincipal) -> Actor:
+    if principal.owner is not None:
+        return actor_for_user(principal.owner)
+    row = principal.token
+    return Actor(
+        type="ops", id=f"token:{row.id}", name=row.name, role=Role(row.role), opd_code=row.opd_code
+    )
 
 
 async def client_app_from_key(request: Request, session: DbSession) -> ClientApp:
     key = request.headers.get("x-api-key")
     if not key:
         raise Unauthorized("missing X-API-Key header", code="missing_api_key")
-    app = await session.scalar(select(ClientApp).where(ClientApp.key_hash == hash_secret(key)))
-    if app is None or not app.active:
+    app = await tokens.client_app_by_key(session, key)
+    if app is None:
         raise Unauthorized("invalid API key", code="invalid_api_key")
     return app
 
 
 async def ops_actor(request: Request, session: DbSession) -> Actor:
+    """The actor of ``Authorization: Bearer <token>``; 401 when missing, unknown, revoked,
+    expired, or owned by a deactivated account. Looked up on every request (no cache)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             "missing bearer token", code="missing_token", headers={"WWW-Authenticate": "Bearer"}
         )
-    row = await session.scalar(
-        select(OpsToken).where(OpsToken.token_hash == hash_secret(token.strip()))
-    )
-    if row is None or not row.active:
+    principal = await tokens.authenticate_token(session, token.strip())
+    if principal is None:
         raise Unauthorized(
             "invalid or revoked token", code="invalid_token", headers={"WWW-Authenticate": "Bearer"}
         )
-    return Actor(
-        type="ops", id=f"token:{row.id}", name=row.name, role=Role(row.role), opd_code=row.opd_code
+    if principal.stale_use:
+        await tokens.record_use(request.app.state.db, principal.token.id)
+    return actor_for_token(principal)
+
+
+async def staff_session(request: Request, session: AsyncSession) -> LiveSession | None:
+    """The browser's live staff session (any stage), or None. Pages decide what a stage
+    may see: the board and the console's pages need ``full``."""
+    live = await sessions.find_session(
+        session, request.cookies.get(SESSION_COOKIE), request.app.state.settings
     )
+    if live is not None and live.stale_seen:
+        await sessions.record_seen(request.app.state.db, live.row.id)
+    return live
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +159,8 @@ async def cached_client_app(request: Request) -> ClientAppRef:
     if hit is not None and hit[0] > now:
         return hit[1]
     async with request.app.state.db.sessionmaker() as session:
-        app = await session.scalar(select(ClientApp).where(ClientApp.key_hash == key_hash))
-    if app is None or not app.active:
+        app = await tokens.client_app_by_key(session, key)
+    if app is None:
         _api_key_cache.pop(key_hash, None)
         raise Unauthorized("invalid API key", code="invalid_api_key")
     ref = ClientAppRef(id=app.id, name=app.name, key_hash=key_hash)

@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.identity.roles import ADMIN_ROLES, parse_roles
+from shared.lifecycle import Role
+
 DEMO_LAPOR_AUTH_KEY = "demo-auth-key"
 DEMO_LAPOR_TOKEN = "demo-token"
 DEMO_LAPOR_INSTITUTION_ID = 9001
@@ -74,7 +77,14 @@ PLACEHOLDER = "CHANGE_ME"
 DEFAULT_PORT = 8000
 
 #: Ports when services run separately (CONTRACT.md, "Ports when run separately").
-SERVICE_PORTS = {"all": 8000, "intake": 8001, "routing": 8002, "sla": 8003, "sync": 8004}
+SERVICE_PORTS = {
+    "all": 8000,
+    "intake": 8001,
+    "routing": 8002,
+    "sla": 8003,
+    "sync": 8004,
+    "console": 8005,
+}
 LAPOR_SIM_PORT = 8009
 
 
@@ -229,6 +239,18 @@ class Settings(BaseSettings):
     intake_group_commit: bool = True
     intake_group_max: int = Field(default=200, ge=1)
 
+    # -- staff accounts and sessions (shared/identity) ------------------------------------
+    #: Roles that must log in with two-factor; admin_instansi and operator at least
+    #: (production refuses less).
+    totp_required_roles: str = "admin_instansi,operator"
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    #: Failed logins in a row that lock an account, and for how long (also the window of
+    #: the per-address limit).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+
     # -- limits --------------------------------------------------------------------
     rate_limit_per_key_per_min: int = Field(default=600, ge=1)
     rate_limit_per_sender_per_min: int = Field(default=20, ge=1)
@@ -270,7 +292,22 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @field_validator("totp_required_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        parse_roles(value)
+        return value
+
     # -- derived -----------------------------------------------------------------------
+    @property
+    def totp_required_role_set(self) -> frozenset[Role]:
+        return parse_roles(self.totp_required_roles)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are ``Secure`` when the public URL is https (the issue's rule)."""
+        return self.public_base_url.startswith("https://")
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -428,6 +465,14 @@ PRODUCTION_CHECKS: list[ProductionCheck] = [
     ProductionCheck(
         weak=lambda s: not _secret(s.lapor_webhook_secret).strip(),
         message="set SIMPUL_LAPOR_WEBHOOK_SECRET: empty, national callbacks cannot be verified",
+    ),
+    ProductionCheck(
+        weak=lambda s: bool(ADMIN_ROLES - s.totp_required_role_set),
+        message=lambda s: (
+            "set SIMPUL_TOTP_REQUIRED_ROLES="
+            + ",".join(sorted(str(r) for r in s.totp_required_role_set | ADMIN_ROLES))
+            + ": production requires two-factor for the admin roles"
+        ),
     ),
     *(
         ProductionCheck(

@@ -220,3 +220,45 @@ async def api_key(app) -> str:  # noqa: ANN001
     async with app.state.db.session() as session:
         _app, key = await create_client_app(session, f"app-{uuid.uuid4().hex[:6]}")
     return key
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest for tests (each hash names its own parameters, so
+    verification is unchanged); production's cost is the library's default."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from shared.identity import passwords
+
+    monkeypatch.setattr(
+        passwords,
+        "HASHER",
+        PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),)),
+    )
+    passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def staff_cookie(app) -> Callable[..., Awaitable[dict[str, str]]]:
+    """``await staff_cookie("opd", opd="PUPR", name="Budi")``: a new account with a live,
+    fully logged-in console session; returns the cookie to send (as a browser would)."""
+    from shared.identity import sessions, users
+    from shared.identity.audit import Origin
+
+    async def _make(role: str, opd: str | None = None, name: str | None = None) -> dict[str, str]:
+        async with app.state.db.session() as session:
+            user, _ = await users.create_user(
+                session,
+                username=f"{role.replace('_', '.')}-{uuid.uuid4().hex[:6]}",
+                full_name=name or role,
+                role=role,
+                opd_code=opd,
+            )
+            user.password_temporary = False
+            _row, raw = await sessions.open_session(
+                session, user, stage=sessions.FULL, origin=Origin(), settings=app.state.settings
+            )
+        return {sessions.SESSION_COOKIE: raw}
+
+    return _make

@@ -9,6 +9,7 @@ from services.routing.reference.endpoints import router as reference_router
 from services.routing.replies.endpoints import router as replies_router
 from services.routing.rules.endpoints import router as rules_router
 from services.routing.rules.tasks import routing_consumer
+from services.routing.staff.endpoints import router as staff_router
 from services.routing.worklists.endpoints import router as worklists_router
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
@@ -20,9 +21,16 @@ def spec() -> ServiceSpec:
         name="routing",
         description=(
             "the workflow: OPD registry, categories, routing rules, verification, disposition, "
-            "OPD actions"
+            "OPD actions, staff accounts"
         ),
-        routers=[cases_router, reference_router, rules_router, worklists_router, replies_router],
+        routers=[
+            cases_router,
+            reference_router,
+            rules_router,
+            worklists_router,
+            replies_router,
+            staff_router,
+        ],
         consumers=[routing_consumer],
     )
 

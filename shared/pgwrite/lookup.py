@@ -62,8 +62,10 @@ CASE_FACTS = (
 #: the planner prices that as a scan of the whole table, and the cached plan kept scanning
 #: it as it grew (30 M rows read in a 15 s bench on a fresh database).
 GROUP_KEYS = (
-    "ARRAY(SELECT (id, key_hash) FROM client_apps"
-    " WHERE id = ANY({app_ids}::int[]) AND active) AS app_keys",
+    # The current key, and a rotated-out key while its grace period lasts.
+    "ARRAY(SELECT (id, key_hash) FROM client_apps WHERE id = ANY({app_ids}::int[]) AND active"
+    " UNION ALL SELECT (id, previous_key_hash) FROM client_apps WHERE id = ANY({app_ids}::int[])"
+    " AND active AND previous_key_expires_at > now()) AS app_keys",
     "ARRAY(SELECT x.k FROM unnest({pair_apps}::int[], {pair_keys}::varchar[]) AS p(app, key),"
     " LATERAL (SELECT k FROM idempotency_keys k"
     " WHERE k.client_app_id = p.app AND k.key = p.key LIMIT 1) AS x) AS idempotency_keys",
@@ -101,7 +103,7 @@ def _case_facts(record: Any) -> CaseFacts:
 class GroupFacts:
     """What a grouped write reads before it writes."""
 
-    app_keys: dict[int, str]
+    app_keys: set[tuple[int, str]]
     idempotency_keys: dict[tuple[int, str], IdempotencyKey]
     cases: CaseFacts
 
@@ -130,7 +132,7 @@ async def look_up_group(
     }
     record = await _group_statement().fetchrow(conn, params)
     return GroupFacts(
-        app_keys={app_id: key_hash for app_id, key_hash in record["app_keys"]},
+        app_keys={(app_id, key_hash) for app_id, key_hash in record["app_keys"]},
         idempotency_keys=matching_keys(
             pairs, (IdempotencyKey(**dict(row)) for row in record["idempotency_keys"])
         ),

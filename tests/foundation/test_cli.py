@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from services.cli import cli
 from shared.auth import hash_secret
-from shared.cli import cli
 from shared.config import get_settings
 from shared.db import Database
 from shared.migrate import heads
@@ -133,7 +133,7 @@ def test_serve_and_worker_help_work():
 
 def test_the_console_script_runs(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from shared.cli import main; main()", "--help"],
+        [sys.executable, "-c", "from services.cli import main; main()", "--help"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -142,3 +142,73 @@ def test_the_console_script_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     for command in ("serve", "migrate", "seed-demo", "lapor-sim", "client", "token", "worker"):
         assert command in result.stdout
+
+
+def test_user_create_prints_a_temporary_password_as_the_last_word(run):
+    from shared.models.identity import StaffUser
+
+    run("migrate")
+    run("seed-demo")
+    result = run("user", "create", "rina", "--role", "admin_instansi", "--name", "Rina Wulandari")
+    assert result.exit_code == 0, result.output
+    temporary = result.output.split()[-1]
+    assert (
+        len(temporary) == 19
+        and temporary not in _query(run.url, text("SELECT * FROM staff_users"))[-1]
+    )
+    [(user,)] = _query(run.url, select(StaffUser).where(StaffUser.username == "rina"))
+    assert user.password_temporary and user.full_name == "Rina Wulandari"
+    again = run("user", "reset-password", "rina")
+    assert again.exit_code == 0 and again.output.split()[-1] != temporary
+    assert run("user", "create", "budi", "--role", "opd").exit_code == 2  # needs --opd
+    assert "must be bound to an OPD" in run("user", "create", "budi", "--role", "opd").output
+    assert run("user", "reset-password", "tidak-ada").exit_code == 2
+
+
+def test_token_list_shows_owners_and_last_use_never_a_secret_and_revoke_works(run):
+    run("migrate")
+    run("seed-demo")
+    run("user", "create", "budi", "--role", "opd", "--opd", "PUPR", "--name", "Budi")
+    owned = run("token", "create", "--owner", "budi", "--name", "skrip-budi").output.strip()
+    named = run("token", "create", "--role", "viewer", "--name", "dasbor").output.strip()
+    listing = run("token", "list")
+    assert listing.exit_code == 0
+    assert (
+        "skrip-budi" in listing.output
+        and "budi" in listing.output
+        and "(integration)" in listing.output
+    )
+    assert owned not in listing.output and named not in listing.output
+    assert owned[:10] not in listing.output  # not even a prefix
+    assert run("token", "revoke", "dasbor").exit_code == 0
+    assert (
+        "dasbor" not in run("token", "list").output
+        and "dasbor" in run("token", "list", "--all").output
+    )
+    assert run("token", "revoke", "dasbor").exit_code == 2  # no active one left by that name
+    [(active,)] = _query(run.url, select(OpsToken.active).where(OpsToken.name == "dasbor"))
+    assert active is False
+
+
+def test_client_rotate_prints_a_new_key_and_list_and_revoke(run):
+    run("migrate")
+    first = run("client", "create", "aplikasi-rsud").output.strip()
+    rotated = run("client", "rotate", "aplikasi-rsud", "--grace-hours", "2")
+    assert rotated.exit_code == 0
+    new = rotated.output.strip()
+    assert new.startswith("smp_") and new != first
+    [(app,)] = _query(run.url, select(ClientApp))
+    assert app.key_hash == hash_secret(new) and app.previous_key_hash == hash_secret(first)
+    listing = run("client", "list").output
+    assert "aplikasi-rsud" in listing and new not in listing and first not in listing
+    assert run("client", "revoke", str(app.id)).exit_code == 0
+    assert run("client", "list").output.strip() == "no local apps"
+
+
+def test_seed_demo_makes_the_demo_accounts_with_their_published_password(run):
+    # (production, which never gets them, cannot run on this SQLite file at all)
+    from shared.models.identity import StaffUser
+
+    run("migrate")
+    assert "coba-simpul-2026" in run("seed-demo").output
+    assert len(_query(run.url, select(StaffUser).where(StaffUser.demo.is_(True)))) == 5

@@ -18,7 +18,7 @@ def _simpul(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SIMPUL_")}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "from shared.cli import main; main()", *args],
+        [sys.executable, "-c", "from services.cli.main import main; main()", *args],
         cwd=cwd,
         env=environment,
         capture_output=True,

@@ -14,8 +14,10 @@ import yaml
 from shared.config import SERVICE_PORTS, Settings
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
-SERVICES = ("intake", "routing", "sla", "sync")
-PORTS = {"intake": 8001, "routing": 8002, "sla": 8003, "sync": 8004}  # CONTRACT.md
+#: Services with event consumers (a worker each); the console serves pages only.
+WORKER_SERVICES = ("intake", "routing", "sla", "sync")
+SERVICES = (*WORKER_SERVICES, "console")
+PORTS = {"intake": 8001, "routing": 8002, "sla": 8003, "sync": 8004, "console": 8005}
 
 
 def test_contract_ports_are_the_settings_ports():
@@ -48,7 +50,7 @@ def test_compose_runs_postgres_15_and_a_one_shot_migration_first(compose):
 def test_every_simpul_service_is_built_configured_health_checked_and_after_postgres(compose):
     services = compose["services"]
     simpul = {name: s for name, s in services.items() if name != "postgres"}
-    assert set(SERVICES) | {f"worker-{s}" for s in SERVICES} | {"migrate"} == set(simpul)
+    assert set(SERVICES) | {f"worker-{s}" for s in WORKER_SERVICES} | {"migrate"} == set(simpul)
     for name, service in simpul.items():
         assert "image" in service or "build" in service, name
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
@@ -76,7 +78,7 @@ def test_http_services_publish_their_contract_ports_and_check_readyz(compose):
 
 
 def test_workers_run_each_services_consumers(compose):
-    for name in SERVICES:
+    for name in WORKER_SERVICES:
         worker = compose["services"][f"worker-{name}"]
         assert worker["command"] == ["simpul", "worker", "--service", name]
         assert "ports" not in worker
@@ -153,6 +155,7 @@ def test_the_target_starts_every_service_on_its_contract_port_and_a_worker_each(
     assert "simpul-migrate.service" in wants
     for service, port in PORTS.items():
         assert f"simpul-{service}@{port}.service" in wants
+    for service in WORKER_SERVICES:
         assert f"simpul-worker@{service}.service" in wants
 
 
@@ -203,6 +206,7 @@ def test_nginx_upstreams_use_the_contract_ports(nginx):
         ("/statistik", "sla"),
         ("~^/admin/cases/[^/]+/clocks$", "sla"),
         ("/admin/sync", "sync"),
+        ("/konsol", "console"),
     ],
 )
 def test_nginx_routes_each_path_to_its_service(nginx, location, service):

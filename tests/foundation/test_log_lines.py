@@ -70,7 +70,7 @@ def test_serve_turns_uvicorns_own_access_log_off(monkeypatch, sqlite_template):
     import uvicorn
     from typer.testing import CliRunner
 
-    from shared.cli import cli
+    from services.cli.main import cli
     from shared.config import get_settings
 
     monkeypatch.setenv("SIMPUL_DATABASE_URL", f"sqlite:///{sqlite_template}")

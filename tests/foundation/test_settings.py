@@ -72,6 +72,8 @@ def test_a_complete_production_configuration_starts_and_hides_its_secrets():
         ({"lapor_webhook_secret": "demo-lapor-webhook-secret"}, "SIMPUL_LAPOR_WEBHOOK_SECRET"),
         ({"lapor_institution_id": 9001}, "SIMPUL_LAPOR_INSTITUTION_ID"),
         ({"lapor_user_id": 9001}, "SIMPUL_LAPOR_USER_ID"),
+        ({"totp_required_roles": "operator"}, "SIMPUL_TOTP_REQUIRED_ROLES=admin_instansi,operator"),
+        ({"totp_required_roles": ""}, "SIMPUL_TOTP_REQUIRED_ROLES=admin_instansi,operator"),
     ],
 )
 def test_production_refuses_each_weak_setting_naming_what_to_set(weakened, names):
@@ -81,6 +83,11 @@ def test_production_refuses_each_weak_setting_naming_what_to_set(weakened, names
     for value in weakened.values():
         if isinstance(value, str) and len(value.strip()) > 9:
             assert value not in message  # names the variable, never echoes a value
+
+
+def test_production_may_require_two_factor_of_more_roles():
+    settings = _settings(**PRODUCTION, totp_required_roles="admin_instansi,operator,opd")
+    assert {"admin_instansi", "operator", "opd"} == set(settings.totp_required_role_set)
 
 
 def test_every_weak_setting_is_named_at_once():

@@ -1,4 +1,4 @@
-"""The ops board: token login into an HttpOnly SameSite=Strict cookie, cross-site POSTs refused,
+"""The ops board: read through the console's server-side session (no token in a cookie),
 cases by status, clocks, OPDs at risk and the event backlog."""
 
 from __future__ import annotations
@@ -50,40 +50,37 @@ async def seed(db) -> None:  # noqa: ANN001
     )
 
 
-async def login(client, token: str, **headers):  # noqa: ANN001, ANN201
-    return await client.post("/admin/board/login", data={"token": token}, headers=headers)
+async def login(client, staff_cookie, role: str, **kwargs) -> None:  # noqa: ANN001
+    client.cookies.update(await staff_cookie(role, **kwargs))
 
 
-async def test_without_cookie_the_board_asks_for_a_token(client) -> None:  # noqa: ANN001
+async def test_without_a_session_the_board_sends_to_the_console_login(client) -> None:  # noqa: ANN001
     response = await client.get("/admin/board")
-    assert response.status_code == 200
-    assert '<form method="post" action="/admin/board/login"' in response.text
+    assert response.status_code == 303
+    assert response.headers["location"] == "/konsol/masuk?lanjut=/admin/board"
 
 
-async def test_login_sets_a_strict_httponly_cookie(client, make_token) -> None:  # noqa: ANN001
-    response = await login(client, await make_token("admin_instansi"))
-    assert response.status_code == 303 and response.headers["location"] == "/admin/board"
-    cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/admin/board" in cookie
-
-
-async def test_bad_or_unfit_tokens_are_refused(client, make_token) -> None:  # noqa: ANN001
-    assert (await login(client, "smpo_nope")).status_code == 401
-    assert (await login(client, await make_token("apip"))).status_code == 401
-
-
-async def test_cross_site_login_is_refused(client, make_token) -> None:  # noqa: ANN001
-    response = await login(
-        client, await make_token("admin_instansi"), origin="https://evil.example"
+async def test_an_old_board_token_cookie_or_a_bearer_token_opens_nothing(
+    client, make_token
+) -> None:  # noqa: ANN001
+    token = await make_token("admin_instansi")
+    client.cookies.set("simpul_board", token)
+    response = await client.get("/admin/board", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 303
+    assert (await client.post("/admin/board/login", data={"token": token})).status_code in (
+        404,
+        405,
     )
-    assert response.status_code == 403
-    same = await login(client, await make_token("admin_instansi"), origin="http://testserver")
-    assert same.status_code == 303
 
 
-async def test_board_shows_cases_clocks_and_opds_at_risk(client, make_token, db) -> None:  # noqa: ANN001
+async def test_roles_without_a_board_are_refused(client, staff_cookie) -> None:  # noqa: ANN001
+    await login(client, staff_cookie, "apip")
+    assert (await client.get("/admin/board")).status_code == 403
+
+
+async def test_board_shows_cases_clocks_and_opds_at_risk(client, staff_cookie, db) -> None:  # noqa: ANN001
     await seed(db)
-    await login(client, await make_token("admin_instansi", name="Admin Tabanan"))
+    await login(client, staff_cookie, "admin_instansi", name="Admin Tabanan")
     html = (await client.get("/admin/board")).text
     assert "Admin Tabanan" in html
     assert f'<th scope="row">{STATUS_LABELS["disposed"]}</th><td class="n">2</td>' in html
@@ -99,38 +96,53 @@ async def test_board_shows_cases_clocks_and_opds_at_risk(client, make_token, db)
     assert "Antrian sinkronisasi" in html
 
 
-async def test_opd_board_shows_only_its_own(client, make_token, db) -> None:  # noqa: ANN001
+async def test_opd_board_shows_only_its_own(client, staff_cookie, db) -> None:  # noqa: ANN001
     await seed(db)
-    await login(client, await make_token("opd", opd="DINKES"))
+    await login(client, staff_cookie, "opd", opd="DINKES")
     html = (await client.get("/admin/board")).text
     assert "DINKES" in html and '<th scope="row">PUPR</th>' not in html
     assert "Antrian sinkronisasi" not in html
 
 
-async def test_logout_clears_the_cookie(client, make_token) -> None:  # noqa: ANN001
-    await login(client, await make_token("viewer"))
-    await client.post("/admin/board/logout")
-    assert (
-        '<form method="post" action="/admin/board/login"' in (await client.get("/admin/board")).text
-    )
+async def test_logging_out_in_the_console_closes_the_board(client, staff_cookie) -> None:  # noqa: ANN001
+    await login(client, staff_cookie, "viewer")
+    board = await client.get("/admin/board")
+    assert board.status_code == 200
+    csrf = board.text.split('name="csrf" value="')[1].split('"')[0]
+    assert (await client.post("/konsol/keluar", data={"csrf": csrf})).status_code == 303
+    assert (await client.get("/admin/board")).status_code == 303
+
+
+@pytest.fixture
+def settings(settings):  # noqa: ANN001, ANN201
+    """The browser reaches the live server over plain http: no ``Secure`` cookies here."""
+    return settings.model_copy(update={"public_base_url": "http://127.0.0.1"})
 
 
 @pytest.mark.browser
-async def test_log_in_and_see_the_board_in_a_browser(db, make_token, live_server, browser) -> None:  # noqa: ANN001
+async def test_log_in_and_see_the_board_in_a_browser(db, app, live_server, browser) -> None:  # noqa: ANN001
+    from shared.identity import passwords, users
+
     await seed(db)
-    token = await make_token("admin_instansi", name="Admin Tabanan")
+    async with db.session() as session:
+        user, _ = await users.create_user(
+            session, username="pimpinan", full_name="Pimpinan Tabanan", role="viewer"
+        )
+        user.password_hash = await passwords.hash_password("kuda-lari-di-sawah-hijau")
+        user.password_temporary = False
     context = await browser.new_context()
     page = await context.new_page()
     await page.goto(f"{live_server}/admin/board")
-    await page.fill("#token", token)
+    await page.fill("#username", "pimpinan")
+    await page.fill("#password", "kuda-lari-di-sawah-hijau")
     await page.click("button[type=submit]")
     await page.wait_for_selector("h2#kasus")
     assert await page.text_content("h1") == "Papan Operasional"
-    assert "Admin Tabanan" in await page.content()
+    assert "Pimpinan Tabanan" in await page.content()
     cookies = {c["name"]: c for c in await context.cookies()}
+    assert "simpul_board" not in cookies
     assert (
-        cookies["simpul_board"]["httpOnly"] is True
-        and cookies["simpul_board"]["sameSite"] == "Strict"
+        cookies["simpul_sesi"]["httpOnly"] is True and cookies["simpul_sesi"]["sameSite"] == "Lax"
     )
-    assert await page.evaluate("document.cookie") == ""  # JavaScript cannot read the token
+    assert await page.evaluate("document.cookie") == ""  # JavaScript cannot read the session
     await context.close()

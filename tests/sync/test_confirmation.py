@@ -123,10 +123,9 @@ async def test_confirming_not_created_sends_the_create_once_more(
     assert len(by_tag(await lapor_sim_admin.complaints(), tracking_id)) == 1
 
 
-async def test_the_board_shows_who_must_confirm(sync_app, lapor_sim_admin, client, make_token):
+async def test_the_board_shows_who_must_confirm(sync_app, lapor_sim_admin, client, staff_cookie):
     _, tracking_id = await uncertain_create(sync_app, lapor_sim_admin, title="Banjir rob")
-    token = await make_token("operator")
-    await client.post("/admin/board/login", data={"token": token})
+    client.cookies.update(await staff_cookie("operator"))
     page = await client.get("/admin/board")
     assert page.status_code == 200
     assert (

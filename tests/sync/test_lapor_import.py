@@ -111,7 +111,7 @@ def test_the_command_runs_a_dry_run_and_refuses_a_bad_file(tmp_path, monkeypatch
 
     from typer.testing import CliRunner
 
-    from shared.cli import cli
+    from services.cli import cli
     from shared.config import get_settings
 
     monkeypatch.chdir(tmp_path)

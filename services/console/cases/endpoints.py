@@ -14,12 +14,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from services.console.deps import ConsolePage, ConsoleUser, CsrfChecked, page_render
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import FormData
 
 from services.console.cases import forms, view
+from services.console.deps import ConsolePage, ConsoleUser, CsrfChecked, page_render
 from services.routing.cases import assignment, attachments, freshness
 from services.routing.cases.service import ACTIONS
 from services.sla.calendar.service import current_calendar

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from services.console.deps import ConsolePage, ConsoleUser, page_render, require_console_roles
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.console.deps import ConsolePage, ConsoleUser, page_render, require_console_roles
 from services.routing.cases import repository
 from services.routing.cases.filters import case_filters
 from services.routing.cases.search import MAX_QUERY_CHARS

@@ -266,9 +266,10 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
     pairs = {(s.client_app.id, s.idempotency_key) for s in group if s.idempotency_key is not None}
     keys, stored = await store.look_up({s.client_app.id for s in group}, pairs, items)
 
-    # The key each request came with must still be its app's, and the app active.
+    # The key each request came with must still be its app's (its current key, or the one
+    # it rotated out while that key's grace period lasts), and the app active.
     for i, s in enumerate(group):
-        if keys.get(s.client_app.id) != s.client_app.key_hash:
+        if (s.client_app.id, s.client_app.key_hash) not in keys:
             outcomes[i] = Unauthorized("invalid API key", code="invalid_api_key")
 
     # Idempotency: a key seen before answers its first answer; a key twice in this group
@@ -333,8 +334,9 @@ class _Store(Protocol):
 
     async def look_up(
         self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
-    ) -> tuple[dict[int, str], dict[_Pair, Any]]:
-        """The active apps' key hashes, and the stored idempotency keys among ``pairs``."""
+    ) -> tuple[set[_Pair], dict[_Pair, Any]]:
+        """The active apps' valid ``(app id, key hash)`` pairs, and the stored idempotency
+        keys among ``pairs``."""
 
     async def delete_idempotency_keys(self, row_ids: list[int]) -> None: ...
     async def create_cases(
@@ -352,7 +354,7 @@ class _SessionStore:
 
     async def look_up(
         self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
-    ) -> tuple[dict[int, str], dict[_Pair, Any]]:
+    ) -> tuple[set[_Pair], dict[_Pair, Any]]:
         keys = await repo.app_keys(self.session, app_ids)
         stored = await repo.find_idempotency_keys(self.session, pairs) if pairs else {}
         return keys, stored
@@ -389,7 +391,7 @@ class _RawStore:
 
     async def look_up(
         self, app_ids: set[int], pairs: set[_Pair], items: list[tuple[NewCase, Actor]]
-    ) -> tuple[dict[int, str], dict[_Pair, Any]]:
+    ) -> tuple[set[_Pair], dict[_Pair, Any]]:
         self.facts = await look_up_group(self.conn, app_ids, pairs, items)
         return self.facts.app_keys, self.facts.idempotency_keys
 

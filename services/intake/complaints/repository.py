@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, insert, select
+from sqlalchemy import Select, bindparam, delete, insert, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Attachment, Case, CaseMessage, Category, ClientApp, Event, Reporter
+from shared.models.base import UTCDateTime, utcnow
 from shared.models.intake import IdempotencyKey
 from shared.pgwrite.lookup import matching_keys
 from shared.tracking import normalize
@@ -119,10 +120,11 @@ async def delete_idempotency_key(session: AsyncSession, row_id: int) -> None:
 # -- grouped writes (group_commit) -------------------------------------------------------------
 
 
-async def app_keys(session: AsyncSession, app_ids: set[int]) -> dict[int, str]:
-    """The current key hash of each of these apps that is still active."""
-    rows = await session.execute(_active_app_keys(), {"ids": sorted(app_ids)})
-    return {app_id: key_hash for app_id, key_hash in rows.all()}
+async def app_keys(session: AsyncSession, app_ids: set[int]) -> set[tuple[int, str]]:
+    """The valid ``(app id, key hash)`` pairs of these apps that are still active: the
+    current key, and a rotated-out key during its grace period."""
+    rows = await session.execute(_active_app_keys(), {"ids": sorted(app_ids), "now": utcnow()})
+    return {(app_id, key_hash) for app_id, key_hash in rows.all()}
 
 
 async def find_idempotency_keys(
@@ -142,9 +144,14 @@ def _apps_and_keys(pairs: set[tuple[int, str]]) -> tuple[list[int], list[str]]:
 # Statements of the grouped write, built once (building them cost more CPU than running).
 @functools.cache
 def _active_app_keys() -> Any:
-    return select(ClientApp.id, ClientApp.key_hash).where(
-        ClientApp.id.in_(bindparam("ids", expanding=True)), ClientApp.active.is_(True)
+    ids = ClientApp.id.in_(bindparam("ids", expanding=True))
+    current = select(ClientApp.id, ClientApp.key_hash).where(ids, ClientApp.active.is_(True))
+    previous = select(ClientApp.id, ClientApp.previous_key_hash).where(
+        ids,
+        ClientApp.active.is_(True),
+        ClientApp.previous_key_expires_at > bindparam("now", type_=UTCDateTime()),
     )
+    return union_all(current, previous)
 
 
 @functools.cache

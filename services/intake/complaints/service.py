@@ -33,7 +33,7 @@ from shared.cases import deadlines
 from shared.cases.labels import APP_TIMELINE, PUBLIC_TIMELINE, event_label, status_label
 from shared.cases.service import NewCase, OpenedCase, ReporterInput, create_case
 from shared.config import Settings
-from shared.errors import Conflict
+from shared.errors import Conflict, Unauthorized
 from shared.lifecycle import Role
 from shared.models import Case, ClientApp, utcnow
 from shared.storage import AttachmentStore, display_filename
@@ -106,6 +106,10 @@ async def accept_complaint(
     """
     now = utcnow()
     await _open_write_transaction(session, client_app, now)
+    # The caller was identified from a per-process cache: the key must still be valid now,
+    # in this transaction, so a revoked or rotated-out key is refused at once.
+    if (client_app.id, client_app.key_hash) not in await repo.app_keys(session, {client_app.id}):
+        raise Unauthorized("invalid API key", code="invalid_api_key")
     key_row = None
     if idempotency_key is not None:
         existing = await repo.find_idempotency_key(session, client_app.id, idempotency_key)

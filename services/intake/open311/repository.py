@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import hash_secret
+from shared.identity import tokens
 from shared.models import (
     Attachment,
     Case,
@@ -51,7 +51,8 @@ async def active_category(session: AsyncSession, code: str) -> Category | None:
 
 
 async def client_app_by_key(session: AsyncSession, key: str) -> ClientApp | None:
-    return await session.scalar(select(ClientApp).where(ClientApp.key_hash == hash_secret(key)))
+    """The active app of ``key`` (its current key, or a rotated-out one in its grace period)."""
+    return await tokens.client_app_by_key(session, key)
 
 
 async def identity_terms_for(

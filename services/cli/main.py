@@ -1,4 +1,7 @@
-"""The ``simpul`` command: serve, run workers, migrate, seed, simulator, credentials."""
+"""The ``simpul`` command: serve, run workers, migrate, seed, simulator; the credential
+and account commands are in ``credentials`` and ``accounts``.
+
+The CLI sits above the services (it starts them): ``shared/`` never imports it."""
 
 from __future__ import annotations
 
@@ -9,17 +12,20 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.cli.accounts import user_cli
+from services.cli.credentials import client_cli, token_cli
+from services.cli.lapor import lapor_cli
+from services.cli.session import require_database, run_in_session
 from shared.config import LAPOR_SIM_PORT, SERVICE_PORTS, get_settings
 
 cli = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Simpul: complaint-handling gateway for pemda."
 )
-client_cli = typer.Typer(no_args_is_help=True, help="API keys of local apps.")
-token_cli = typer.Typer(no_args_is_help=True, help="Bearer tokens of ops users.")
 cli.add_typer(client_cli, name="client")
 cli.add_typer(token_cli, name="token")
-lapor_cli = typer.Typer(no_args_is_help=True, help="SP4N-LAPOR!: national exports and masters.")
+cli.add_typer(user_cli, name="user")
 cli.add_typer(lapor_cli, name="lapor")
 
 APP_FACTORIES = {
@@ -28,12 +34,15 @@ APP_FACTORIES = {
     "routing": "services.routing.app:create_app",
     "sla": "services.sla.app:create_app",
     "sync": "services.sync.app:create_app",
+    "console": "services.console.app:create_app",
 }
 
 
 @cli.command()
 def serve(
-    service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all",
+    service: Annotated[
+        str, typer.Option(help="all | intake | routing | sla | sync | console")
+    ] = "all",
     host: Annotated[str | None, typer.Option(help="default SIMPUL_HOST")] = None,
     port: Annotated[
         int | None, typer.Option(help="default SIMPUL_PORT, or the service's own port")
@@ -44,7 +53,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve one service (or all of them in one process)."""
-    _require_database()
+    require_database()
     if service not in APP_FACTORIES:
         raise typer.BadParameter(
             f"unknown service {service!r}; choose one of {', '.join(APP_FACTORIES)}"
@@ -79,7 +88,7 @@ def worker(
     service: Annotated[str, typer.Option(help="all | intake | routing | sla | sync")] = "all",
 ) -> None:
     """Run a service's event consumers and periodic jobs without HTTP (scale by adding processes)."""
-    _require_database()
+    require_database()
     from services.embedded import SERVICES, specs
     from shared.app import Workers
     from shared.db import Database
@@ -127,29 +136,27 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     typer.echo(f"database at {revision}")
 
 
-def _run_in_session(func):  # noqa: ANN001, ANN202
-    from shared.db import Database
-
-    _require_database()
-
-    async def main():  # noqa: ANN202
-        db = Database(get_settings().database_url)
-        try:
-            async with db.session() as session:
-                return await func(session)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
-
-
 @cli.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo reference data (OPDs, categories, kecamatan); safe to run again."""
+    """Load the demo reference data (OPDs, categories, kecamatan) and, outside production,
+    the demo accounts; safe to run again."""
+    from shared.identity.demo import DEMO_PASSWORD, seed_demo_accounts
     from shared.seed import seed_reference_data
 
-    counts = _run_in_session(seed_reference_data)
+    production = get_settings().env == "production"
+
+    async def seed(session: AsyncSession) -> dict[str, int]:
+        counts = await seed_reference_data(session)
+        if not production:
+            counts["demo accounts"] = await seed_demo_accounts(session)
+        return counts
+
+    counts = run_in_session(seed)
     typer.echo("seeded: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+    if production:
+        typer.echo("no demo accounts in production: create the first one with `simpul user create`")
+    elif counts.get("demo accounts"):
+        typer.echo(f"demo accounts (*.demo) use the password {DEMO_PASSWORD!r}: for a demo only")
 
 
 @cli.command("lapor-sim")
@@ -162,109 +169,6 @@ def lapor_sim(
     from services.sync.simulator import simulator_kwargs_from_settings
 
     serve_simulator(host=host, port=port, **simulator_kwargs_from_settings(get_settings()))
-
-
-@lapor_cli.command("import")
-def lapor_import(
-    file: Annotated[str, typer.Argument(help="the national export (.csv or .xlsx)")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what it would do")] = False,
-) -> None:
-    """Reconcile with a national export: link, flag what differs, create nothing twice."""
-    import json
-
-    from services.sync.national_export.reading import ExportError
-    from services.sync.national_export.service import import_export_file
-    from shared.auth import Actor
-    from shared.lifecycle import Role
-
-    actor = Actor(type="ops", id="cli", name="simpul lapor import", role=Role.OPERATOR)
-    try:
-        result = asyncio.run(import_export_file(get_settings(), file, actor=actor, dry_run=dry_run))
-    except (ExportError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
-
-
-@lapor_cli.command("categories")
-def lapor_categories(
-    write: Annotated[str | None, typer.Option(help="write the proposed map (CSV) here")] = None,
-) -> None:
-    """Propose SIMPUL_LAPOR_CATEGORY_MAP_FILE from the national masters list."""
-    from sqlalchemy import select
-
-    from services.sync.lapor import LaporClient
-    from services.sync.lapor.categories import category_map_csv, propose_category_map
-    from shared.models import Category
-
-    async def fetch() -> list:
-        async with LaporClient.from_settings(get_settings()) as client:
-            return await client.list_categories()
-
-    national = asyncio.run(fetch())
-
-    async def simpul(session: object) -> list[tuple[str, str]]:
-        return [(c.code, c.name) for c in await session.scalars(select(Category))]
-
-    text = category_map_csv(propose_category_map(_run_in_session(simpul), national))
-    if write:
-        with open(write, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    typer.echo(text, nl=False)
-
-
-@client_cli.command("create")
-def client_create(name: str) -> None:
-    """Register a local app and print its API key (shown once)."""
-    from shared.auth import create_client_app
-
-    async def make(session):  # noqa: ANN001, ANN202
-        return await create_client_app(session, name)
-
-    try:
-        _app, key = _run_in_session(make)
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - e.g. the name is taken
-        typer.echo(f"error: could not create client {name!r}: {type(exc).__name__}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(key)
-
-
-@token_cli.command("create")
-def token_create(
-    role: Annotated[str, typer.Option(help="admin_instansi | opd | apip | viewer | operator")],
-    opd: Annotated[str | None, typer.Option(help="the OPD code (required for role opd)")] = None,
-    name: Annotated[str | None, typer.Option(help="who holds it")] = None,
-) -> None:
-    """Issue an ops bearer token and print it (shown once)."""
-    from sqlalchemy import select
-
-    from shared.auth import create_ops_token
-    from shared.models import Opd
-
-    async def make(session):  # noqa: ANN001, ANN202
-        if opd and (await session.scalar(select(Opd.code).where(Opd.code == opd))) is None:
-            raise ValueError(f"unknown OPD {opd!r}")
-        return await create_ops_token(session, role=role, name=name or role, opd_code=opd)
-
-    try:
-        _row, token = _run_in_session(make)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(token)
-
-
-def _require_database() -> None:
-    """Refuse in one line, before anything runs, when the database is missing, unreachable or
-    unmigrated (instead of a traceback per table, and an empty SQLite file left behind)."""
-    from shared.migrate import schema_problem
-
-    problem = schema_problem(get_settings().database_url)
-    if problem is not None:
-        typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(2)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The console's landing page (``/konsol/``), one per role."""

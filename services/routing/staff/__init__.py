@@ -1,0 +1,1 @@
+"""Managing people: the staff accounts admin API (``/admin/users``)."""
