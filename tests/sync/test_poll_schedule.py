@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from services.sync.inbound.service import callback_round, check_case, check_due
-from services.sync.lapor import mapping
+from services.sync.lapor import LaporProfile, mapping
 from services.sync.lapor.pacing import Lane
 from services.sync.mirror.tuning import TUNING_KEY, SyncTuning, tuning_of
 from shared.config import Settings
@@ -166,6 +166,10 @@ async def test_the_jobs_split_polling_discovery_and_callbacks(sync_app, lapor_si
     await settle(sync_app)
     forwarded = await lapor_sim_admin.forward(title="Parkir liar", content="Di alun-alun.")
     assert (await poll_round(sync_app.state.ctx))["checked"] == {"unchanged": 1}
+    # Discovery needs the national list: off (the default), it asks nothing.
+    assert await discover_round(sync_app.state.ctx) == {"off": 1}
+    client = sync_app.state.ctx.resources["lapor"]
+    await use_client(sync_app, fast_client(str(client.base_url), profile=LaporProfile(search=True)))
     assert (await discover_round(sync_app.state.ctx))["imported"] == 1
     imported = [e for e in await events_of(sync_app, "case.received") if e.actor_type == "lapor"]
     assert [e.data["lapor_complaint_id"] for e in imported] == [forwarded]
