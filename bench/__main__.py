@@ -74,7 +74,7 @@ class Run:
     def step(self, title: str) -> None:
         say(f"[{time.perf_counter() - self.t0:6.0f} s] {title}")
 
-    def guarded(self, name: str, func) -> None:  # noqa: ANN001
+    def guarded(self, name: str, func) -> None:
         try:
             func()
         except Exception as exc:  # noqa: BLE001 - one broken step must not hide the others
@@ -93,13 +93,13 @@ def _server_env(info: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _throughput(  # noqa: ANN202
+def _throughput(
     run: Run,
     factory: str,
     info: dict[str, str],
     wrk: str | None,
     name: str,
-    counter=None,  # noqa: ANN001
+    counter=None,
 ):
     port = procs.free_port()
     proc = procs.uvicorn(factory, port, WORKERS, _server_env(info), LOG_DIR / f"{name}.log")
@@ -328,7 +328,7 @@ def print_results(run: Run) -> None:
             )
 
 
-def _terminate(signum, _frame) -> None:  # noqa: ANN001
+def _terminate(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 
 

@@ -76,7 +76,7 @@ def _lua(api_key: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ensure_wrk(say) -> str | None:  # noqa: ANN001
+def ensure_wrk(say) -> str | None:
     """The ``wrk`` binary; installed with apt when missing and running as root."""
     path = shutil.which("wrk")
     if path:

@@ -95,7 +95,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport
 
     def send(self, request: bytes, scheduled: float) -> None:
         self.scheduled = scheduled

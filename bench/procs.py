@@ -49,7 +49,7 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     return proc
 
 
-def uvicorn(factory: str, port: int, workers: int, env: dict[str, str], log: Path):  # noqa: ANN201
+def uvicorn(factory: str, port: int, workers: int, env: dict[str, str], log: Path):
     """``uvicorn <factory> --factory`` with the settings echo and intake share."""
     args = [
         sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",

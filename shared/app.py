@@ -111,7 +111,7 @@ def health_router() -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz", summary="Database reachable and schema at head")
-    async def readyz(request: Request):  # noqa: ANN202
+    async def readyz(request: Request):
         db: Database = request.app.state.db
         try:
             async with db.engine.connect() as conn:
@@ -194,7 +194,7 @@ def build_app(
     ctx = WorkerContext(settings=settings, db=db)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         if settings.env == "production":
             await refuse_demo_accounts_in(db)
         for spec in specs:
@@ -215,7 +215,7 @@ def build_app(
                 for hook in spec.on_shutdown:
                     try:
                         await hook(ctx)
-                    except Exception:  # noqa: BLE001 - keep stopping the rest
+                    except Exception:
                         log.exception("shutdown_hook_failed", service=spec.name)
             await db.dispose()
 

@@ -174,7 +174,7 @@ CurrentClientApp = Annotated[ClientApp, Depends(client_app_from_key)]
 CurrentActor = Annotated[Actor, Depends(ops_actor)]
 
 
-def require_roles(*roles: Role | str):  # noqa: ANN201 - a FastAPI dependency factory
+def require_roles(*roles: Role | str):
     """A dependency that admits only ``roles`` (403 with the reason otherwise)."""
     allowed = frozenset(Role(r) for r in roles)
 

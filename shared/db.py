@@ -56,7 +56,7 @@ def create_engine(
         )
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
+        def _sqlite_pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -65,7 +65,7 @@ def create_engine(
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "savepoint")
-        def _sqlite_begin_before_savepoint(conn, _name):  # noqa: ANN001
+        def _sqlite_begin_before_savepoint(conn, _name):
             # The driver starts a transaction only at the first INSERT/UPDATE/DELETE, so a
             # SAVEPOINT issued first would itself become the transaction and its RELEASE would
             # commit early. Begin the real transaction first (a write follows at once, so the

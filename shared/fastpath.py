@@ -41,7 +41,7 @@ class HotRoutesMiddleware:
             endpoint = getattr(route, "endpoint", None)
             if endpoint in wanted:
                 for method in getattr(route, "methods", None) or ():
-                    self.routes[(method, route.path)] = route  # type: ignore[attr-defined]
+                    self.routes[(method, route.path)] = route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = (
@@ -53,7 +53,7 @@ class HotRoutesMiddleware:
         scope["route"] = route  # as the router would set it (the access line's route template)
         request = Request(scope, receive)
         try:
-            response = await route.endpoint(request)  # type: ignore[attr-defined]
+            response = await route.endpoint(request)
         except Exception as exc:
             handler = _handler_for(scope["app"].exception_handlers, exc)
             if handler is None:

@@ -144,12 +144,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def db(app) -> Database:  # noqa: ANN001
+async def db(app) -> Database:
     return app.state.db
 
 
 @pytest.fixture
-async def app(settings: Settings):  # noqa: ANN201
+async def app(settings: Settings):
     """The embedded app (all services) on a seeded database, lifespan running, no background workers."""
     from services.embedded import create_app
     from shared.seed import seed_reference_data
@@ -162,7 +162,7 @@ async def app(settings: Settings):  # noqa: ANN201
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as c:
@@ -170,7 +170,7 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
 
 
 @pytest.fixture
-def drain(app) -> Callable[..., Awaitable[int]]:  # noqa: ANN001
+def drain(app) -> Callable[..., Awaitable[int]]:
     """``await drain()`` runs every consumer of the app until nothing is due; returns how many ran."""
 
     async def _drain(*names: str, rounds: int = 20) -> int:
@@ -195,7 +195,7 @@ def drain(app) -> Callable[..., Awaitable[int]]:  # noqa: ANN001
 
 
 @pytest.fixture
-def make_token(app) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
+def make_token(app) -> Callable[..., Awaitable[str]]:
     from shared.auth import create_ops_token
 
     async def _make(role: str, opd: str | None = None, name: str | None = None) -> str:
@@ -209,12 +209,12 @@ def make_token(app) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
 
 
 @pytest.fixture
-async def admin_headers(make_token) -> dict[str, str]:  # noqa: ANN001
+async def admin_headers(make_token) -> dict[str, str]:
     return {"Authorization": f"Bearer {await make_token('admin_instansi')}"}
 
 
 @pytest.fixture
-async def api_key(app) -> str:  # noqa: ANN001
+async def api_key(app) -> str:
     from shared.auth import create_client_app
 
     async with app.state.db.session() as session:

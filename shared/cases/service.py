@@ -261,7 +261,7 @@ async def create_cases(
     )
     plan = _plan_cases(items, categories, known_places)
     if not plan.rows:
-        return plan.results  # type: ignore[return-value] - every slot holds a refusal
+        return plan.results
     # Statements built once, Core (table) inserts: in a grouped write the ORM's statement
     # building and bulk path cost more CPU than the database's work (docs/performance.md).
     ids = list((await session.execute(_insert_cases_returning_ids(), plan.rows)).scalars())
@@ -289,7 +289,7 @@ def open_cases_with_ids(
     (for :func:`shared.pgwrite.insert_all`). A tracking-id collision fails that insert."""
     plan = _plan_cases(items, facts.categories, facts.known_places)
     if not plan.rows:
-        return plan.results, []  # type: ignore[return-value] - every slot holds a refusal
+        return plan.results, []
     ids = facts.case_ids[: len(plan.rows)]
     if len(ids) < len(plan.rows):
         raise ValueError("fewer case ids allocated than cases to open")
@@ -334,7 +334,7 @@ class _CasePlan:
                 external_ref=row["external_ref"],
                 received_at=row["received_at"],
             )
-        return self.results  # type: ignore[return-value] - every slot is filled now
+        return self.results
 
 
 def _plan_cases(

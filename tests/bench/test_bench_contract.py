@@ -14,7 +14,7 @@ from bench.__main__ import GOALS, Run, print_results
 FIGURE_LINE = re.compile(r"^figure (\w+) (-?[0-9.e+]+) (\w+)$")
 
 
-def _bench(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:  # noqa: ANN001
+def _bench(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bench"],
         env={"PATH": "/usr/bin:/bin", "SIMPUL_BENCH_LOG_DIR": str(tmp_path), **env},

@@ -33,7 +33,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 if line.lower().startswith(b"content-length:")
             )
             self.rfile.read(length)
-            status = self.server.answer(next(self.server.counter))  # type: ignore[attr-defined]
+            status = self.server.answer(next(self.server.counter))
             if status is None:
                 return  # closes the connection with the request unanswered
             self.wfile.write(f"HTTP/1.1 {status} X\r\nContent-Length: 2\r\n\r\n{{}}".encode())
@@ -46,10 +46,10 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 @contextmanager
-def _server(answer) -> Iterator[int]:  # noqa: ANN001
+def _server(answer) -> Iterator[int]:
     server = _Server(("127.0.0.1", 0), _Handler)
-    server.answer = answer  # type: ignore[attr-defined]
-    server.counter = itertools.count()  # type: ignore[attr-defined]
+    server.answer = answer
+    server.counter = itertools.count()
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

@@ -120,7 +120,7 @@ def test_regional_days_from_rows_accepts_iso_strings_and_dates():
 def test_read_regional_days_from_csv(tmp_path):
     path = tmp_path / "regional.csv"
     path.write_text(
-        "date,name\n# SE Gubernur Bali (contoh)\n\n2026-06-16,Penampahan Galungan\n"
+        "date,name\n  # SE Gubernur Bali (contoh)\n\n2026-06-16,Penampahan Galungan\n"
         "2026-06-18,Umanis Galungan\n",
         encoding="utf-8",
     )
@@ -229,7 +229,7 @@ def test_duplicate_overrides_of_one_kind_merge_their_reasons():
 
 def test_unknown_override_kind_is_refused():
     with pytest.raises(ValueError):
-        Override(dt.date(2026, 11, 23), "holiday")  # type: ignore[arg-type]
+        Override(dt.date(2026, 11, 23), "holiday")
 
 
 def test_with_overrides_returns_a_new_calendar_and_leaves_the_old_one():

@@ -23,10 +23,10 @@ async def test_an_opd_reads_its_copies_but_counts_only_the_cases_it_answers_for(
         case_id = case.id
     async with db.session() as session:
 
-        async def ids(stmt) -> set[int]:  # noqa: ANN001
+        async def ids(stmt) -> set[int]:
             return set((await session.scalars(stmt)).all())
 
-        def counted(actor: Actor):  # noqa: ANN202
+        def counted(actor: Actor):
             return select(Case.id).where(*owned_conditions(actor))
 
         assert await ids(readable_cases(DLH).with_only_columns(Case.id)) == {case_id}

@@ -20,11 +20,11 @@ OPD = Actor(type="ops", id="token:2", name="PUPR", role=Role.OPD, opd_code="PUPR
 AT = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
 
 
-async def _open(db) -> int:  # noqa: ANN001
+async def _open(db) -> int:
     return (await factories.open_case(db, description="Lampu mati")).id
 
 
-async def _events(db, case_id: int) -> list[Event]:  # noqa: ANN001
+async def _events(db, case_id: int) -> list[Event]:
     async with db.session() as session:
         stmt = select(Event).where(Event.case_id == case_id).order_by(Event.id)
         return list((await session.scalars(stmt)).all())

@@ -80,7 +80,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def probe_app(settings: Settings) -> Callable[..., FastAPI]:
     """``probe_app(*routers, settings=...)``: a one-service app made by ``shared.app.build_app``."""
 
-    def _build(*routers, settings: Settings = settings) -> FastAPI:  # noqa: ANN002
+    def _build(*routers, settings: Settings = settings) -> FastAPI:
         return build_app(
             [ServiceSpec(name="probe", routers=list(routers))], settings, run_workers=False
         )

@@ -39,14 +39,14 @@ def _router() -> APIRouter:
 
 
 @pytest.fixture
-async def pupr(db) -> str:  # noqa: ANN001
+async def pupr(db) -> str:
     async with db.session() as session:
         session.add(Opd(code="PUPR", name="Dinas Pekerjaan Umum dan Penataan Ruang", kind="dinas"))
     return "PUPR"
 
 
 @pytest.fixture
-async def probe(probe_app):  # noqa: ANN001
+async def probe(probe_app):
     app = probe_app(_router())
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
@@ -55,7 +55,7 @@ async def probe(probe_app):  # noqa: ANN001
             yield client
 
 
-async def _all_text_in_tables(db, *tables: str) -> str:  # noqa: ANN001
+async def _all_text_in_tables(db, *tables: str) -> str:
     """Every value of every row of ``tables`` as one string (to look for a leaked secret)."""
     chunks = []
     async with db.session() as session:

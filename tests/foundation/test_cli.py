@@ -21,7 +21,7 @@ from shared.models import ClientApp, OpsToken
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``run(*args)`` invokes the CLI against a fresh SQLite file (no .env of the checkout)."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.chdir(tmp_path)
@@ -30,7 +30,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     get_settings.cache_clear()
     runner = CliRunner()
 
-    def _run(*args: str):  # noqa: ANN202
+    def _run(*args: str):
         get_settings.cache_clear()
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
@@ -39,8 +39,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     get_settings.cache_clear()
 
 
-def _query(url: str, statement):  # noqa: ANN001, ANN202
-    async def main():  # noqa: ANN202
+def _query(url: str, statement):
+    async def main():
         db = Database(url)
         try:
             async with db.session() as session:

@@ -42,7 +42,7 @@ def _router() -> APIRouter:
 
 
 @pytest.fixture
-async def probe(probe_app):  # noqa: ANN001
+async def probe(probe_app):
     app = probe_app(_router())
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
@@ -99,7 +99,7 @@ async def test_a_failing_commit_answers_an_error_not_a_2xx(probe, db):
         assert await session.scalar(select(func.count()).select_from(ClientApp)) == 1
 
 
-def _unreachable_urls(tmp_path) -> list[str]:  # noqa: ANN001
+def _unreachable_urls(tmp_path) -> list[str]:
     a_directory = tmp_path / "not-a-file.db"
     a_directory.mkdir()
     return [f"sqlite:///{a_directory}", "postgresql://nobody@127.0.0.1:1/none"]

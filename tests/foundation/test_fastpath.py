@@ -15,7 +15,7 @@ from tests.intake.test_complaints_api import complaint
 VARYING = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)?|[0-9a-f]{32}")
 
 
-async def _exchanges(client, api_key: str, tag: str) -> list[tuple]:  # noqa: ANN001
+async def _exchanges(client, api_key: str, tag: str) -> list[tuple]:
     ok = {"X-API-Key": api_key, "Idempotency-Key": f"{tag}-1"}
     requests = [
         {"json": complaint(), "headers": ok},  # 201
@@ -45,7 +45,7 @@ async def test_the_hot_route_answers_as_the_router_does(client, api_key, monkeyp
     routed_calls = 0
     handle = APIRoute.handle
 
-    async def counting_handle(self, scope, receive, send):  # noqa: ANN001, ANN202
+    async def counting_handle(self, scope, receive, send):
         nonlocal routed_calls
         if scope["path"] == "/api/v1/complaints":
             routed_calls += 1
@@ -55,7 +55,7 @@ async def test_the_hot_route_answers_as_the_router_does(client, api_key, monkeyp
     fast = await _exchanges(client, api_key, "fast")
     assert routed_calls == 0  # every push was served by the middleware
 
-    async def through(self, scope, receive, send):  # noqa: ANN001, ANN202
+    async def through(self, scope, receive, send):
         await self.app(scope, receive, send)
 
     monkeypatch.setattr(HotRoutesMiddleware, "__call__", through)

@@ -84,7 +84,7 @@ def fuzz_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
         asgi.shutdown_lifespans()  # the app's lifespan ran in schemathesis' event loop
 
 
-def _fuzz(operation, headers: dict[str, str]) -> list[str]:  # noqa: ANN001
+def _fuzz(operation, headers: dict[str, str]) -> list[str]:
     """Run one operation's cases; the failures, as text."""
     found: list[str] = []
     strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE) | (
@@ -100,12 +100,12 @@ def _fuzz(operation, headers: dict[str, str]) -> list[str]:  # noqa: ANN001
         suppress_health_check=list(HealthCheck),
     )
     @given(case=strategy)
-    def run(case) -> None:  # noqa: ANN001
+    def run(case) -> None:
         response = case.call(headers=headers)
         for check in CHECKS:
             try:
                 case.validate_response(response, checks=[check], headers=headers)
-            except BaseException as exc:  # noqa: BLE001 - schemathesis' FailureGroup
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 found.append(f"{check.__name__}: {str(exc).strip()[:1500]}")

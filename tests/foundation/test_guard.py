@@ -66,7 +66,7 @@ def test_load_json_refuses_or_repairs_and_never_recurses_without_bound():
 # -- through the apps: one 400 everywhere ---------------------------------------------------
 
 
-def _refused(response, code: str = "invalid_characters") -> None:  # noqa: ANN001
+def _refused(response, code: str = "invalid_characters") -> None:
     assert response.status_code == 400, response.text
     body = response.json()["error"]
     assert body["code"] == code

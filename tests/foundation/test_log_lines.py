@@ -18,7 +18,7 @@ from shared.observability import CHATTY_LOGGERS, configure_logging
 
 
 @pytest.fixture(autouse=True)
-def _restore_structlog():  # noqa: ANN202
+def _restore_structlog():
     saved = structlog.get_config()
     yield
     structlog.configure(**saved)

@@ -13,7 +13,7 @@ from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.models import Case, Event, Reporter
 
 
-async def _one_case(db) -> int:  # noqa: ANN001
+async def _one_case(db) -> int:
     async with db.session() as session:
         case = await create_case(
             session,

@@ -25,7 +25,7 @@ class Recorder:
         self.fail_on: set[str] = set()
         self.defer_on: dict[str, float] = {}
 
-    async def __call__(self, session, event, ctx) -> None:  # noqa: ANN001
+    async def __call__(self, session, event, ctx) -> None:
         self.seen.append((event.case_id, event.data.get("n")))
         key = event.data.get("n")
         if key in self.defer_on:
@@ -34,13 +34,13 @@ class Recorder:
             raise RuntimeError(f"handler broke on {key}")
 
 
-async def _emit(db, n: str, case_id: int | None = None) -> int:  # noqa: ANN001
+async def _emit(db, n: str, case_id: int | None = None) -> int:
     async with db.session() as session:
         event = await emit(session, "probe.happened", SYSTEM, case_id=case_id, data={"n": n})
         return event.id
 
 
-async def _deliveries(db, consumer: str = "probe") -> list[EventDelivery]:  # noqa: ANN001
+async def _deliveries(db, consumer: str = "probe") -> list[EventDelivery]:
     async with db.session() as session:
         return list(
             (
@@ -53,7 +53,7 @@ async def _deliveries(db, consumer: str = "probe") -> list[EventDelivery]:  # no
         )
 
 
-async def _case(db, description: str = "Jalan rusak") -> int:  # noqa: ANN001
+async def _case(db, description: str = "Jalan rusak") -> int:
     async with db.session() as session:
         return (
             await create_case(session, NewCase(channel="web", description=description), SYSTEM)
@@ -109,7 +109,7 @@ async def test_the_change_and_its_event_commit_together_or_not_at_all(db, probe_
 
 
 async def test_a_failing_handler_rolls_back_its_own_work(db, ctx, probe_subscription, clock):
-    async def writes_then_fails(session, event, _ctx):  # noqa: ANN001
+    async def writes_then_fails(session, event, _ctx):
         session.add(
             ClientApp(name=f"from-{event.id}", key_prefix="smp_x", key_hash=f"{event.id:064d}")
         )
@@ -224,7 +224,7 @@ async def test_redelivery_is_harmless_for_an_idempotent_handler(db, ctx, probe_s
     dedup key (here ``OutboundMessage.dedup_key``) makes the second run a no-op, and the slow
     worker's late outcome does not undo the survivor's."""
 
-    async def notify_once(session, event, _ctx):  # noqa: ANN001
+    async def notify_once(session, event, _ctx):
         key = f"probe:{event.id}"
         if (
             await session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedup_key == key))
@@ -362,7 +362,7 @@ async def test_stuck_leases_do_not_count_as_done_in_the_backlog(db, probe_subscr
 
 async def test_emit_many_writes_events_in_order_with_their_deliveries(
     db, probe_subscription
-) -> None:  # noqa: ANN001
+) -> None:
     from shared.events import NewEvent, emit_many
 
     case_id = await _case(db)

@@ -38,7 +38,7 @@ async def test_concurrent_workers_and_late_committing_writers_handle_each_event_
     rolled_back: set[int] = set()
     rng = random.Random(20261123)
 
-    async def handler(session, event, _ctx) -> None:  # noqa: ANN001
+    async def handler(session, event, _ctx) -> None:
         handled[event.id] += 1
         await asyncio.sleep(rng.random() / 500)  # let the workers interleave
 

@@ -51,7 +51,7 @@ def _items() -> list[tuple[NewCase, Any]]:
     return [(named, SYSTEM), (refused, SYSTEM), (anonymous, SYSTEM)]
 
 
-async def _open_raw(driver, items):  # noqa: ANN001, ANN202
+async def _open_raw(driver, items):
     """The PostgreSQL writer's way (services/intake/complaints/group_commit.py), cases only:
     the facts in one statement, every row in another."""
     facts = await _facts(driver, items)
@@ -60,7 +60,7 @@ async def _open_raw(driver, items):  # noqa: ANN001, ANN202
     return results
 
 
-async def _facts(driver, items) -> CaseFacts:  # noqa: ANN001
+async def _facts(driver, items) -> CaseFacts:
     return await case_facts(driver, items)
 
 
@@ -68,7 +68,7 @@ def _row(obj: Any, skip: set[str]) -> dict[str, Any]:
     return {c.name: getattr(obj, c.name) for c in obj.__table__.columns if c.name not in skip}
 
 
-async def _written(db, case_ids: list[int]) -> list[dict[str, Any]]:  # noqa: ANN001
+async def _written(db, case_ids: list[int]) -> list[dict[str, Any]]:
     """Every row the opening wrote, comparable across openings."""
     out = []
     async with db.session() as session:
@@ -97,7 +97,7 @@ async def _written(db, case_ids: list[int]) -> list[dict[str, Any]]:  # noqa: AN
     return out
 
 
-async def test_the_raw_path_opens_the_same_cases_as_the_session_path(db):  # noqa: ANN001
+async def test_the_raw_path_opens_the_same_cases_as_the_session_path(db):
     if db.is_sqlite:
         pytest.skip("the raw path is PostgreSQL's (asyncpg)")
     async with db.session() as session:
@@ -123,7 +123,7 @@ async def test_the_raw_path_opens_the_same_cases_as_the_session_path(db):  # noq
     assert titles == ["Lampu jalan padam", "Pungutan liar"]
 
 
-async def test_the_raw_path_rolls_back_with_its_transaction(db):  # noqa: ANN001
+async def test_the_raw_path_rolls_back_with_its_transaction(db):
     if db.is_sqlite:
         pytest.skip("the raw path is PostgreSQL's (asyncpg)")
     async with db.session() as session:
@@ -139,7 +139,7 @@ async def test_the_raw_path_rolls_back_with_its_transaction(db):  # noqa: ANN001
         assert (await session.scalars(select(Event.id))).all() == []
 
 
-async def test_insert_all_writes_every_part_in_one_atomic_durable_statement(db):  # noqa: ANN001
+async def test_insert_all_writes_every_part_in_one_atomic_durable_statement(db):
     """Parts may reference each other (foreign keys are checked at the statement's end);
     outside a transaction the statement is its own commit, all rows or none."""
     if db.is_sqlite:

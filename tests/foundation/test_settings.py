@@ -36,11 +36,11 @@ PRODUCTION = {
 }
 
 
-def _settings(**values) -> Settings:  # noqa: ANN003
+def _settings(**values) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-def _refusal(**changes) -> str:  # noqa: ANN003
+def _refusal(**changes) -> str:
     with pytest.raises(ValidationError) as refused:
         _settings(**{**PRODUCTION, **changes})
     return str(refused.value)

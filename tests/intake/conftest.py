@@ -138,7 +138,7 @@ class Webhooks:
 
 
 @pytest.fixture
-def channels_on(app) -> Settings:  # noqa: ANN001
+def channels_on(app) -> Settings:
     """Every channel enabled with the test secrets on the running app."""
     app.state.settings = with_channels(app.state.settings)
     return app.state.settings

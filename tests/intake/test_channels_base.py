@@ -55,7 +55,7 @@ def test_unknown_channel() -> None:
 
 
 def test_every_channel_is_off_by_default() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert [name for name, adapter in ADAPTERS.items() if adapter.enabled(settings)] == []
 
 
@@ -63,7 +63,7 @@ def test_every_channel_is_off_by_default() -> None:
 def test_an_off_channel_never_accepts_unsigned_input(name: str) -> None:
     request = InboundRequest(method="POST", path=CONTRACT_PATHS[name], body=b"{}")
     with pytest.raises(SignatureError):
-        get_adapter(name).verify(request, Settings(_env_file=None), now=0)  # type: ignore[call-arg]
+        get_adapter(name).verify(request, Settings(_env_file=None), now=0)
 
 
 def test_error_hierarchy() -> None:
@@ -79,8 +79,8 @@ def test_inbound_request_headers_are_case_insensitive_and_values_hidden_in_repr(
     request = InboundRequest(
         method="POST",
         path="/webhooks/telegram",
-        query_string=b"a=1&b=",  # type: ignore[arg-type]  # Starlette's raw scope value
-        headers=[("X-Telegram-Bot-Api-Secret-Token", "s3cr3t-value")],  # type: ignore[arg-type]
+        query_string=b"a=1&b=",  # Starlette's raw scope value
+        headers=[("X-Telegram-Bot-Api-Secret-Token", "s3cr3t-value")],
         body=b"{}",
     )
     assert request.header("x-telegram-bot-api-secret-token") == "s3cr3t-value"
@@ -89,7 +89,7 @@ def test_inbound_request_headers_are_case_insensitive_and_values_hidden_in_repr(
     assert request.query_params() == {"a": "1", "b": ""}
     assert "s3cr3t-value" not in repr(request)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        request.body = b"changed"  # type: ignore[misc]
+        request.body = b"changed"
 
 
 def test_inbound_request_form_falls_back_to_the_body() -> None:
@@ -102,7 +102,7 @@ def test_inbound_request_form_falls_back_to_the_body() -> None:
 def test_inbound_message_is_frozen() -> None:
     message = InboundMessage(channel="x", provider_message_id="1", sender="s", text="t")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        message.text = "u"  # type: ignore[misc]
+        message.text = "u"
     assert message.media == () and message.location is None and message.received_at is None
 
 
@@ -120,7 +120,7 @@ def test_default_ack_is_json() -> None:
 
 
 async def test_send_reply_bounds_a_client_without_timeout() -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         telegram_bot_token="1:tok",
         telegram_api_base_url="https://telegram.test",

@@ -45,7 +45,7 @@ def make_settings(**overrides: object) -> Settings:
         "facebook_api_base_url": API,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)
 
 
 def signature_for(body: bytes) -> str:

@@ -38,7 +38,7 @@ gateway = get_adapter("sms_gateway")
 def make_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {"sms_gateway_secret": SECRET, "sms_gateway_send_url": SEND_URL}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)
 
 
 def make_request(
@@ -305,7 +305,7 @@ def test_bridge_builds_a_request_the_adapter_accepts() -> None:
         method="POST",
         path="/webhooks/sms-gateway",
         headers=dict(built.header_items()),
-        body=built.data,  # type: ignore[arg-type]
+        body=built.data,
     )
     gateway.verify(request, make_settings(), now=NOW + 1)
     [parsed] = gateway.parse(request)

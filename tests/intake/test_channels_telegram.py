@@ -38,7 +38,7 @@ def make_settings(**overrides: object) -> Settings:
         "telegram_api_base_url": API,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)
 
 
 def make_request(body: bytes = BODY, secret: str | None = SECRET) -> InboundRequest:

@@ -41,7 +41,7 @@ def make_settings(**overrides: object) -> Settings:
         "twilio_api_base_url": "https://twilio.test",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)
 
 
 def make_request(

@@ -24,7 +24,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def complaint(**overrides):  # noqa: ANN003, ANN201
+def complaint(**overrides):
     body = {
         "title": "Jalan berlubang",
         "description": "Jalan di depan SD 2 berlubang besar sejak sebulan, membahayakan.",
@@ -50,7 +50,7 @@ def complaint(**overrides):  # noqa: ANN003, ANN201
     return body
 
 
-async def count(db, model) -> int:  # noqa: ANN001
+async def count(db, model) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model)))
 
@@ -555,7 +555,7 @@ async def test_a_failure_after_the_case_is_flushed_leaves_no_case_and_no_key(
 
     from services.intake.complaints import group_commit, repository
 
-    async def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    async def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(repository, "insert_attachments", broken)

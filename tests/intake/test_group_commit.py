@@ -17,7 +17,7 @@ from shared.models.intake import IdempotencyKey
 from tests.intake.test_complaints_api import complaint
 
 
-async def _ref(db, api_key: str) -> ClientAppRef:  # noqa: ANN001
+async def _ref(db, api_key: str) -> ClientAppRef:
     async with db.session() as session:
         row = await session.scalar(
             select(ClientApp).where(ClientApp.key_hash == hash_secret(api_key))
@@ -25,19 +25,19 @@ async def _ref(db, api_key: str) -> ClientAppRef:  # noqa: ANN001
         return ClientAppRef(id=row.id, name=row.name, key_hash=row.key_hash)
 
 
-def _submission(ref: ClientAppRef, key: str | None = None, **overrides) -> group_commit.Submission:  # noqa: ANN003
+def _submission(ref: ClientAppRef, key: str | None = None, **overrides) -> group_commit.Submission:
     body = complaint(**overrides)
     model = ComplaintIn.model_validate(body)
     sha = service.body_fingerprint(json.dumps(body).encode())
     return group_commit.Submission(ref, model, sha, key, [])
 
 
-async def _count(db, model, *where) -> int:  # noqa: ANN001, ANN002
+async def _count(db, model, *where) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
 
 
-async def _submit_together(writer, submissions):  # noqa: ANN001, ANN202
+async def _submit_together(writer, submissions):
     """Queue every submission before the writer first runs: one group (or a few)."""
     return await asyncio.gather(*(writer.submit(s) for s in submissions), return_exceptions=True)
 
@@ -267,10 +267,10 @@ async def test_the_writer_outlives_its_connection_being_killed(app, db, api_key)
 class _Counting:
     """A raw connection that counts the statements sent through it."""
 
-    def __init__(self, conn) -> None:  # noqa: ANN001
+    def __init__(self, conn) -> None:
         self.conn, self.statements = conn, 0
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         attr = getattr(self.conn, name)
         if name in ("execute", "fetch", "fetchrow", "fetchval"):
             self.statements += 1
@@ -309,7 +309,7 @@ async def test_a_key_committed_elsewhere_after_the_read_sends_the_group_one_by_o
     writer = group_commit.GroupWriter(db, app.state.settings)
     read = group_commit._RawStore.look_up
 
-    async def racing_look_up(self, *args):  # noqa: ANN001, ANN002, ANN202
+    async def racing_look_up(self, *args):
         found = await read(self, *args)
         async with db.session() as session:  # the other process, first to commit
             await service.accept_complaint(

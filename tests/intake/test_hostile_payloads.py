@@ -49,7 +49,7 @@ def _with_text(channel: str, escaped: str) -> bytes:
     return json.dumps(payload).replace(marker, escaped).encode()
 
 
-async def _only_case(db) -> tuple[Case, Reporter]:  # noqa: ANN001
+async def _only_case(db) -> tuple[Case, Reporter]:
     async with db.session() as session:
         case = (await session.scalars(select(Case))).one()
         return case, await session.get(Reporter, case.id)

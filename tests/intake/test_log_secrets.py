@@ -53,7 +53,7 @@ PHONES = ["081234567890", "+6281234567890", "6281234567890", "081337654321", "+6
 
 
 @pytest.fixture
-def loud_app_settings(settings):  # noqa: ANN001, ANN201
+def loud_app_settings(settings):
     """The test settings at DEBUG level with every channel and provider send API on."""
     return with_channels(settings).model_copy(
         update={
@@ -74,7 +74,7 @@ def loud_app_settings(settings):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-async def loud_app(loud_app_settings):  # noqa: ANN001, ANN201
+async def loud_app(loud_app_settings):
     from services.embedded import create_app
     from shared.seed import seed_reference_data
 
@@ -101,7 +101,7 @@ def _provider_routes(router: respx.MockRouter) -> None:
     )
 
 
-async def _drain(app, *names: str) -> None:  # noqa: ANN001
+async def _drain(app, *names: str) -> None:
     consumers = [c for s in app.state.specs for c in s.consumers if c.name in names]
     for _ in range(20):
         if not sum([await consumer.run_once(app.state.ctx) for consumer in consumers]):
@@ -126,7 +126,7 @@ async def test_a_full_run_logs_no_secret_and_no_reporter_phone(loud_app, caplog)
         assert phone not in logs, f"reporter phone {phone} logged"
 
 
-async def _full_run(loud_app) -> None:  # noqa: ANN001
+async def _full_run(loud_app) -> None:
     settings = loud_app.state.settings
     transport = httpx.ASGITransport(app=loud_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

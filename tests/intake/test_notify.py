@@ -26,18 +26,18 @@ SMS_URL = "https://sms-box.example.test/send"
 GRAPH = "https://graph.example.test/v21.0"
 
 
-def enable_sms_gateway(settings) -> None:  # noqa: ANN001
+def enable_sms_gateway(settings) -> None:
     settings.sms_gateway_secret = SecretStr("gateway-secret")
     settings.sms_gateway_send_url = SMS_URL
 
 
-def enable_whatsapp(settings) -> None:  # noqa: ANN001
+def enable_whatsapp(settings) -> None:
     settings.whatsapp_access_token = SecretStr("wa-token")
     settings.whatsapp_phone_number_id = "1234567890"
     settings.whatsapp_api_base_url = GRAPH
 
 
-async def open_case(db, *, channel="whatsapp", adapter="whatsapp", address="+6281234567890", **kw):  # noqa: ANN001, ANN003, ANN201
+async def open_case(db, *, channel="whatsapp", adapter="whatsapp", address="+6281234567890", **kw):
     reporter = factories.reporter(
         adapter, channel_address=address, phone=kw.pop("phone", None), name="Siti"
     )
@@ -46,14 +46,14 @@ async def open_case(db, *, channel="whatsapp", adapter="whatsapp", address="+628
     )
 
 
-async def messages(db) -> list[OutboundMessage]:  # noqa: ANN001
+async def messages(db) -> list[OutboundMessage]:
     async with db.session() as session:
         return list(
             (await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all()
         )
 
 
-async def make_due(db) -> None:  # noqa: ANN001
+async def make_due(db) -> None:
     """Time travel: every pending message is due now."""
     async with db.session() as session:
         await session.execute(
@@ -376,7 +376,7 @@ def test_every_template_renders_without_identity_placeholders():
 def test_destination_by_reporter_channel():
     settings = Settings(_env_file=None, env="test")
 
-    def reporter(channel, address=None, phone=None):  # noqa: ANN001, ANN202
+    def reporter(channel, address=None, phone=None):
         return Reporter(case_id=1, channel=channel, channel_address=address, phone=phone)
 
     assert reporter_destination(reporter("telegram", "12345"), settings).channel == "telegram"

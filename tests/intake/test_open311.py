@@ -472,7 +472,7 @@ async def test_a_flooding_key_gets_429_in_the_error_format(
     client: httpx.AsyncClient,
     api_key: str,
     app,
-    db: Database,  # noqa: ANN001
+    db: Database,
 ) -> None:
     app.state.settings = app.state.settings.model_copy(update={"rate_limit_per_key_per_min": 1})
     assert (await post_request(client, api_key)).status_code == 201
@@ -487,7 +487,7 @@ async def test_end_to_end_with_admin_actions_and_the_sla_clocks(
     api_key: str,
     admin_headers: dict[str, str],
     make_token,
-    drain,  # noqa: ANN001
+    drain,
 ) -> None:
     """The real path: Admin Instansi verifies and forwards, the OPD answers; an Open311 client
     sees the OPD, the resolution deadline of the SLA clock, the answer and the closing."""

@@ -27,7 +27,7 @@ def _no_identity(text: str) -> None:
         assert leak not in text, f"{leak!r} published"
 
 
-async def _verified_case(client, api_key, admin_headers, *, anonymous: bool) -> str:  # noqa: ANN001
+async def _verified_case(client, api_key, admin_headers, *, anonymous: bool) -> str:
     pushed = await client.post(
         "/api/v1/complaints",
         json={

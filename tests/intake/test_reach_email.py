@@ -28,7 +28,7 @@ class Inbox:
         self.messages: list[Message] = []
         self.refuse: str | None = None
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.refuse:
             return self.refuse
         self.messages.append(message_from_bytes(envelope.content, policy=default))
@@ -53,14 +53,14 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def use_smtp(settings, port: int) -> None:  # noqa: ANN001
+def use_smtp(settings, port: int) -> None:
     settings.smtp_host = "127.0.0.1"
     settings.smtp_port = port
     settings.smtp_security = "none"  # the local test server speaks no TLS
     settings.smtp_from = "pengaduan@tabanan.example.go.id"
 
 
-async def email_only_case(db):  # noqa: ANN001, ANN201
+async def email_only_case(db):
     async with db.session() as session:
         return await create_case(
             session,

@@ -14,7 +14,7 @@ NOTE = "Catatan internal: vendor lampu terlambat."
 OFFICER = "I Made Petugas Rahasia"
 
 
-async def answered_case(db, *, confidential: bool = False) -> str:  # noqa: ANN001
+async def answered_case(db, *, confidential: bool = False) -> str:
     async with db.session() as session:
         case = await create_case(
             session,

@@ -24,7 +24,7 @@ WA_SEND = f"{GRAPH}/1234567890/messages"
 FB_SEND = f"{GRAPH}/me/messages"
 
 
-def enable_meta(settings) -> None:  # noqa: ANN001
+def enable_meta(settings) -> None:
     settings.whatsapp_access_token = SecretStr("wa-token")
     settings.whatsapp_phone_number_id = "1234567890"
     settings.whatsapp_api_base_url = GRAPH
@@ -32,12 +32,12 @@ def enable_meta(settings) -> None:  # noqa: ANN001
     settings.facebook_api_base_url = GRAPH
 
 
-def enable_sms(settings) -> None:  # noqa: ANN001
+def enable_sms(settings) -> None:
     settings.sms_gateway_secret = SecretStr("gateway-secret")
     settings.sms_gateway_send_url = SMS_URL
 
 
-async def open_case(db, adapter: str, address: str, *, phone=None, days_ago: float = 0):  # noqa: ANN001, ANN201
+async def open_case(db, adapter: str, address: str, *, phone=None, days_ago: float = 0):
     async with db.session() as session:
         case = await create_case(
             session,
@@ -54,12 +54,12 @@ async def open_case(db, adapter: str, address: str, *, phone=None, days_ago: flo
 
 async def respond(
     db, case, text: str = "Petugas sudah memperbaiki lampu", *, event="case.responded"
-):  # noqa: ANN001, ANN201
+):
     async with db.session() as session:
         await emit(session, event, SYSTEM, case_id=case.id, data={"message": text})
 
 
-async def only_pending_after_ack(db, drain) -> None:  # noqa: ANN001
+async def only_pending_after_ack(db, drain) -> None:
     """Drain notify and mark the acknowledgement as already sent (only later messages matter)."""
     await drain("notify")
     async with db.session() as session:
@@ -70,12 +70,12 @@ async def only_pending_after_ack(db, drain) -> None:  # noqa: ANN001
         )
 
 
-async def rows(db) -> list[OutboundMessage]:  # noqa: ANN001
+async def rows(db) -> list[OutboundMessage]:
     async with db.session() as session:
         return list(await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
 
 
-async def refusals(db, case_id: int) -> list[Event]:  # noqa: ANN001
+async def refusals(db, case_id: int) -> list[Event]:
     async with db.session() as session:
         return list(
             await session.scalars(

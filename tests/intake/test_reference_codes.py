@@ -13,7 +13,7 @@ from shared.models import Case
 BASE = "/open311/v2"
 
 
-def _push(client, api_key, **fields):  # noqa: ANN001, ANN003, ANN202
+def _push(client, api_key, **fields):
     body = {"description": "Lampu jalan di depan pasar mati sejak tiga hari", **fields}
     return client.post("/api/v1/complaints", json=body, headers={"X-API-Key": api_key})
 

@@ -40,12 +40,12 @@ def twilio_sms(sid: str, text: str, sender: str = "+6281234567890") -> bytes:
     ).encode()
 
 
-async def only_case(db) -> Case:  # noqa: ANN001
+async def only_case(db) -> Case:
     async with db.session() as session:
         return (await session.scalars(select(Case))).one()
 
 
-async def age_case(db, case_id: int, *, status: str | None = None) -> None:  # noqa: ANN001
+async def age_case(db, case_id: int, *, status: str | None = None) -> None:
     """Move the case out of the conversation window (and optionally into ``status``)."""
     async with db.session() as session:
         case = await session.get(Case, case_id)
@@ -54,7 +54,7 @@ async def age_case(db, case_id: int, *, status: str | None = None) -> None:  # n
             case.status = status
 
 
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     async with db.session() as session:
         stmt = select(func.count()).select_from(model)
         for clause in where:
@@ -62,7 +62,7 @@ async def count(db, model, *where) -> int:  # noqa: ANN001
         return int(await session.scalar(stmt))
 
 
-async def event_types(db, case_id: int) -> list[str]:  # noqa: ANN001
+async def event_types(db, case_id: int) -> list[str]:
     async with db.session() as session:
         return list(
             (
@@ -73,7 +73,7 @@ async def event_types(db, case_id: int) -> list[str]:  # noqa: ANN001
         )
 
 
-async def queued_bodies(db, template: str) -> list[str]:  # noqa: ANN001
+async def queued_bodies(db, template: str) -> list[str]:
     async with db.session() as session:
         return list(
             (
@@ -222,6 +222,6 @@ async def test_a_burst_from_one_sender_lands_in_one_case(webhooks, db):
     assert await count(db, Case) == 2
 
 
-async def session_cases(db) -> list[Case]:  # noqa: ANN001
+async def session_cases(db) -> list[Case]:
     async with db.session() as session:
         return list((await session.scalars(select(Case).order_by(Case.id))).all())

@@ -56,12 +56,12 @@ def audit(html: str) -> FormAudit:
     return parser
 
 
-async def count(db, model) -> int:  # noqa: ANN001
+async def count(db, model) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model)))
 
 
-async def open_form(client) -> str:  # noqa: ANN001
+async def open_form(client) -> str:
     page = await client.get("/lapor")
     assert page.status_code == 200
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

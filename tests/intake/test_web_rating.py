@@ -27,7 +27,7 @@ NAME = "Ni Luh Putu Sariasih"
 DESCRIPTION = "Lampu penerangan jalan di Jl. Gajah Mada mati sejak seminggu, rawan kecelakaan."
 
 
-async def _case(db, status: str = "resolved") -> str:  # noqa: ANN001
+async def _case(db, status: str = "resolved") -> str:
     async with db.session() as session:
         case = await create_case(
             session,
@@ -44,13 +44,13 @@ async def _case(db, status: str = "resolved") -> str:  # noqa: ANN001
         return case.tracking_id
 
 
-async def _form(client, tracking_id: str, token: str):  # noqa: ANN001, ANN202
+async def _form(client, tracking_id: str, token: str):
     r = await client.get(f"/lacak/{tracking_id}/nilai", params={"t": token})
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
     return r, (csrf.group(1) if csrf else None)
 
 
-async def _rated(db, tracking_id: str) -> tuple[Case, list[Event]]:  # noqa: ANN001
+async def _rated(db, tracking_id: str) -> tuple[Case, list[Event]]:
     async with db.session() as session:
         case = await get_by_tracking_id(session, tracking_id)
         events = list(
@@ -63,7 +63,7 @@ async def _rated(db, tracking_id: str) -> tuple[Case, list[Event]]:  # noqa: ANN
         return case, events
 
 
-async def test_reporter_rates_a_resolved_case(client, app, db):  # noqa: ANN001
+async def test_reporter_rates_a_resolved_case(client, app, db):
     tid = await _case(db)
     token = rating.rating_token(app.state.settings, tid)
     r, csrf = await _form(client, tid, token)
@@ -97,7 +97,7 @@ async def test_reporter_rates_a_resolved_case(client, app, db):  # noqa: ANN001
     assert case.rating == 4 and len(events) == 1
 
 
-async def test_bad_or_missing_token_is_refused_and_nothing_stored(client, app, db):  # noqa: ANN001
+async def test_bad_or_missing_token_is_refused_and_nothing_stored(client, app, db):
     tid = await _case(db)
     other = await _case(db)
     wrong = rating.rating_token(app.state.settings, other)  # another case's token
@@ -114,7 +114,7 @@ async def test_bad_or_missing_token_is_refused_and_nothing_stored(client, app, d
     assert case.rating is None and events == []
 
 
-async def test_case_not_resolved_cannot_be_rated(client, app, db):  # noqa: ANN001
+async def test_case_not_resolved_cannot_be_rated(client, app, db):
     tid = await _case(db, status="in_progress")
     token = rating.rating_token(app.state.settings, tid)
     r, _ = await _form(client, tid, token)
@@ -128,7 +128,7 @@ async def test_case_not_resolved_cannot_be_rated(client, app, db):  # noqa: ANN0
     assert case.rating is None and events == []
 
 
-async def test_missing_csrf_is_refused(client, app, db):  # noqa: ANN001
+async def test_missing_csrf_is_refused(client, app, db):
     tid = await _case(db)
     token = rating.rating_token(app.state.settings, tid)
     await _form(client, tid, token)  # the cookie is set, the field is not sent
@@ -138,7 +138,7 @@ async def test_missing_csrf_is_refused(client, app, db):  # noqa: ANN001
     assert case.rating is None and events == []
 
 
-async def test_invalid_score_or_long_comment_re_renders(client, app, db):  # noqa: ANN001
+async def test_invalid_score_or_long_comment_re_renders(client, app, db):
     tid = await _case(db)
     token = rating.rating_token(app.state.settings, tid)
     _, csrf = await _form(client, tid, token)
@@ -155,7 +155,7 @@ async def test_invalid_score_or_long_comment_re_renders(client, app, db):  # noq
     assert case.rating is None
 
 
-def test_key_is_created_once_private(settings):  # noqa: ANN001
+def test_key_is_created_once_private(settings):
     first = rating.rating_key(settings)
     path = os.path.join(settings.data_dir, rating.KEY_FILE)
     assert len(first) == rating.KEY_BYTES and rating.rating_key(settings) == first
@@ -164,7 +164,7 @@ def test_key_is_created_once_private(settings):  # noqa: ANN001
     assert not rating.token_valid(settings, "ABCD2346", rating.rating_token(settings, "ABCD2345"))
 
 
-def test_resolved_notification_carries_the_rating_link(settings):  # noqa: ANN001
+def test_resolved_notification_carries_the_rating_link(settings):
     url = rating.rating_url(settings, "ABCD2345")
     assert url.startswith("https://pengaduan.example.go.id/lacak/ABCD2345/nilai?t=")
     body = render(

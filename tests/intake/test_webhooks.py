@@ -45,7 +45,7 @@ OFF_SETTING = {
 }
 
 
-async def count(db, model, *where) -> int:  # noqa: ANN001
+async def count(db, model, *where) -> int:
     async with db.session() as session:
         stmt = select(func.count()).select_from(model)
         for clause in where:

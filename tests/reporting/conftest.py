@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def live_server(app, settings) -> Iterator[str]:  # noqa: ANN001
+def live_server(app, settings) -> Iterator[str]:
     """The embedded app served by uvicorn on a free loopback port, on the test's database
     (its own app instance: the server thread has its own event loop and connections)."""
     from services.embedded import create_app

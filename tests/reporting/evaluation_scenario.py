@@ -10,8 +10,8 @@ NAME, PHONE, NIK = "Made Arya Wibawa", "+6281398765432", "5102031203900002"
 SECRET_TITLE = "Pungutan liar di sekolah dasar"
 
 
-async def seed_two_semesters(db) -> dict:  # noqa: ANN001
-    def resolved(received, opd, category, kecamatan, rating, **kw):  # noqa: ANN001, ANN202
+async def seed_two_semesters(db) -> dict:
+    def resolved(received, opd, category, kecamatan, rating, **kw):
         return make_case(
             received,
             opd=opd,

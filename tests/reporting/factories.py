@@ -90,7 +90,7 @@ def clock(
     )
 
 
-async def add_cases(db, cases: list[Case]) -> list[Case]:  # noqa: ANN001
+async def add_cases(db, cases: list[Case]) -> list[Case]:
     async with db.session() as session:
         session.add_all(cases)
         await session.flush()

@@ -16,11 +16,11 @@ S1_2026 = {"year": "2026", "semester": "1"}
 
 
 @pytest.fixture
-async def scenario(db) -> dict:  # noqa: ANN001
+async def scenario(db) -> dict:
     return await seed_two_semesters(db)
 
 
-def csv_rows(response) -> list[dict]:  # noqa: ANN001
+def csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
@@ -42,7 +42,7 @@ FIGS = (
 
 async def test_csv_pins_the_semester_the_previous_one_and_the_delta(
     client, admin_headers, scenario
-) -> None:  # noqa: ANN001
+) -> None:
     response = await client.get(URL, params=S1_2026 | {"format": "csv"}, headers=admin_headers)
     assert response.status_code == 200, response.text
     assert 'filename="evaluasi-2026-semester-1.csv"' in response.headers["content-disposition"]
@@ -111,7 +111,7 @@ async def test_csv_pins_the_semester_the_previous_one_and_the_delta(
     assert sorted(categories) == [("JALAN", "2"), ("KESEHATAN", "4"), ("PENDIDIKAN", "1")]
 
 
-async def test_second_semester_compares_with_the_first(client, admin_headers, scenario) -> None:  # noqa: ANN001
+async def test_second_semester_compares_with_the_first(client, admin_headers, scenario) -> None:
     response = await client.get(
         URL, params={"year": "2026", "semester": "2", "format": "csv"}, headers=admin_headers
     )
@@ -121,7 +121,7 @@ async def test_second_semester_compares_with_the_first(client, admin_headers, sc
     assert by["delta", ""]["received"] == "-6"
 
 
-async def test_html_is_a_printable_indonesian_page(client, admin_headers, scenario) -> None:  # noqa: ANN001
+async def test_html_is_a_printable_indonesian_page(client, admin_headers, scenario) -> None:
     response = await client.get(URL, params=S1_2026, headers=admin_headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -134,7 +134,7 @@ async def test_html_is_a_printable_indonesian_page(client, admin_headers, scenar
     assert "Kepuasan pelapor" in html and "Pelanggaran batas waktu" in html
 
 
-async def test_xlsx_reads_back(client, admin_headers, scenario) -> None:  # noqa: ANN001
+async def test_xlsx_reads_back(client, admin_headers, scenario) -> None:
     response = await client.get(URL, params=S1_2026 | {"format": "xlsx"}, headers=admin_headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(
@@ -164,7 +164,7 @@ async def test_xlsx_reads_back(client, admin_headers, scenario) -> None:  # noqa
         ({"year": "2026", "semester": "1", "format": "pdf"}, "invalid_format"),
     ],
 )
-async def test_bad_input_is_422_with_a_reason(client, admin_headers, params, code) -> None:  # noqa: ANN001
+async def test_bad_input_is_422_with_a_reason(client, admin_headers, params, code) -> None:
     response = await client.get(URL, params=params, headers=admin_headers)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
@@ -182,7 +182,7 @@ def test_a_semester_not_yet_begun_is_refused() -> None:
         parse_semester("2026", "2", dt.date(2026, 6, 30))
 
 
-async def test_roles(client, make_token) -> None:  # noqa: ANN001
+async def test_roles(client, make_token) -> None:
     async def headers(role: str, opd: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {await make_token(role, opd)}"}
 

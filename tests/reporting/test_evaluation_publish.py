@@ -17,11 +17,11 @@ PUBLISH = "/admin/reports/evaluation/publish"
 
 
 @pytest.fixture
-async def scenario(db) -> dict:  # noqa: ANN001
+async def scenario(db) -> dict:
     return await seed_two_semesters(db)
 
 
-async def publish(client, headers, year=2026, semester=1):  # noqa: ANN001, ANN201
+async def publish(client, headers, year=2026, semester=1):
     response = await client.post(
         PUBLISH, json={"year": year, "semester": semester}, headers=headers
     )
@@ -31,7 +31,7 @@ async def publish(client, headers, year=2026, semester=1):  # noqa: ANN001, ANN2
 
 async def test_publish_is_audited_and_stores_a_snapshot(
     client, admin_headers, db, scenario
-) -> None:  # noqa: ANN001
+) -> None:
     body = await publish(client, admin_headers)
     assert body["url"] == "/statistik/evaluasi/2026-1"
     await publish(client, admin_headers)  # publishing again replaces the snapshot
@@ -53,7 +53,7 @@ async def test_publish_is_audited_and_stores_a_snapshot(
 
 async def test_published_evaluation_is_public_without_personal_data(
     client, admin_headers, scenario
-) -> None:  # noqa: ANN001
+) -> None:
     index = await client.get("/statistik", params={"tahun": "2026"})
     assert "Belum ada evaluasi yang diterbitkan." in index.text
     await publish(client, admin_headers)
@@ -95,7 +95,7 @@ async def test_published_evaluation_is_public_without_personal_data(
 
 async def test_snapshot_does_not_change_with_later_cases(
     client, admin_headers, db, scenario
-) -> None:  # noqa: ANN001
+) -> None:
     from tests.reporting.factories import add_cases, make_case, wib
 
     await publish(client, admin_headers)
@@ -105,7 +105,7 @@ async def test_snapshot_does_not_change_with_later_cases(
     assert '<td class="n">7</td>' in received
 
 
-async def test_unpublished_or_malformed_references(client, admin_headers) -> None:  # noqa: ANN001
+async def test_unpublished_or_malformed_references(client, admin_headers) -> None:
     missing = await client.get("/statistik/evaluasi/2025-2")
     assert missing.status_code == 404
     assert "belum diterbitkan" in missing.json()["error"]["message"]
@@ -121,7 +121,7 @@ async def test_unpublished_or_malformed_references(client, admin_headers) -> Non
 
 
 @pytest.mark.browser
-async def test_published_page_prints_in_a_browser(db, live_server, browser, make_token) -> None:  # noqa: ANN001
+async def test_published_page_prints_in_a_browser(db, live_server, browser, make_token) -> None:
     import httpx
 
     await seed_two_semesters(db)

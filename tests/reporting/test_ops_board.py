@@ -13,7 +13,7 @@ from shared.models.sla import SlaClock
 from tests.reporting.factories import add_cases, make_case
 
 
-async def seed(db) -> None:  # noqa: ANN001
+async def seed(db) -> None:
     now = utcnow()
     cases = await add_cases(
         db,
@@ -25,7 +25,7 @@ async def seed(db) -> None:  # noqa: ANN001
         ],
     )
 
-    def clk(case, state, deadline, warning=None):  # noqa: ANN001, ANN202
+    def clk(case, state, deadline, warning=None):
         return SlaClock(
             case_id=case.id,
             kind="resolution",
@@ -50,11 +50,11 @@ async def seed(db) -> None:  # noqa: ANN001
     )
 
 
-async def login(client, staff_cookie, role: str, **kwargs) -> None:  # noqa: ANN001
+async def login(client, staff_cookie, role: str, **kwargs) -> None:
     client.cookies.update(await staff_cookie(role, **kwargs))
 
 
-async def test_without_a_session_the_board_sends_to_the_console_login(client) -> None:  # noqa: ANN001
+async def test_without_a_session_the_board_sends_to_the_console_login(client) -> None:
     response = await client.get("/admin/board")
     assert response.status_code == 303
     assert response.headers["location"] == "/konsol/masuk?lanjut=/admin/board"
@@ -62,7 +62,7 @@ async def test_without_a_session_the_board_sends_to_the_console_login(client) ->
 
 async def test_an_old_board_token_cookie_or_a_bearer_token_opens_nothing(
     client, make_token
-) -> None:  # noqa: ANN001
+) -> None:
     token = await make_token("admin_instansi")
     client.cookies.set("simpul_board", token)
     response = await client.get("/admin/board", headers={"Authorization": f"Bearer {token}"})
@@ -73,12 +73,12 @@ async def test_an_old_board_token_cookie_or_a_bearer_token_opens_nothing(
     )
 
 
-async def test_roles_without_a_board_are_refused(client, staff_cookie) -> None:  # noqa: ANN001
+async def test_roles_without_a_board_are_refused(client, staff_cookie) -> None:
     await login(client, staff_cookie, "apip")
     assert (await client.get("/admin/board")).status_code == 403
 
 
-async def test_board_shows_cases_clocks_and_opds_at_risk(client, staff_cookie, db) -> None:  # noqa: ANN001
+async def test_board_shows_cases_clocks_and_opds_at_risk(client, staff_cookie, db) -> None:
     await seed(db)
     await login(client, staff_cookie, "admin_instansi", name="Admin Tabanan")
     html = (await client.get("/admin/board")).text
@@ -96,7 +96,7 @@ async def test_board_shows_cases_clocks_and_opds_at_risk(client, staff_cookie, d
     assert "Antrian sinkronisasi" in html
 
 
-async def test_opd_board_shows_only_its_own(client, staff_cookie, db) -> None:  # noqa: ANN001
+async def test_opd_board_shows_only_its_own(client, staff_cookie, db) -> None:
     await seed(db)
     await login(client, staff_cookie, "opd", opd="DINKES")
     html = (await client.get("/admin/board")).text
@@ -104,7 +104,7 @@ async def test_opd_board_shows_only_its_own(client, staff_cookie, db) -> None:  
     assert "Antrian sinkronisasi" not in html
 
 
-async def test_logging_out_in_the_console_closes_the_board(client, staff_cookie) -> None:  # noqa: ANN001
+async def test_logging_out_in_the_console_closes_the_board(client, staff_cookie) -> None:
     await login(client, staff_cookie, "viewer")
     board = await client.get("/admin/board")
     assert board.status_code == 200
@@ -114,13 +114,13 @@ async def test_logging_out_in_the_console_closes_the_board(client, staff_cookie)
 
 
 @pytest.fixture
-def settings(settings):  # noqa: ANN001, ANN201
+def settings(settings):
     """The browser reaches the live server over plain http: no ``Secure`` cookies here."""
     return settings.model_copy(update={"public_base_url": "http://127.0.0.1"})
 
 
 @pytest.mark.browser
-async def test_log_in_and_see_the_board_in_a_browser(db, app, live_server, browser) -> None:  # noqa: ANN001
+async def test_log_in_and_see_the_board_in_a_browser(db, app, live_server, browser) -> None:
     from shared.identity import passwords, users
 
     await seed(db)

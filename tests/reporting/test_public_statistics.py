@@ -14,7 +14,7 @@ NAME, PHONE, NIK = "Ni Luh Sekar Wangi", "+6281234567890", "5102034507890001"
 SECRET_TITLE = "Pungutan liar kepala sekolah"
 
 
-async def seed(db) -> None:  # noqa: ANN001
+async def seed(db) -> None:
     cases = [
         make_case(
             wib(2025, 3, 3, 9),
@@ -63,7 +63,7 @@ async def seed(db) -> None:  # noqa: ANN001
     await add_cases(db, [reporter(c, name=NAME, phone=PHONE, nik=NIK) for c in cases])
 
 
-async def test_page_shows_the_year_in_indonesian(client, db) -> None:  # noqa: ANN001
+async def test_page_shows_the_year_in_indonesian(client, db) -> None:
     await seed(db)
     response = await client.get("/statistik", params={"tahun": "2025"})
     assert response.status_code == 200
@@ -76,7 +76,7 @@ async def test_page_shows_the_year_in_indonesian(client, db) -> None:  # noqa: A
     assert "<script" not in html
 
 
-async def test_rahasia_is_counted_but_never_described(client, db) -> None:  # noqa: ANN001
+async def test_rahasia_is_counted_but_never_described(client, db) -> None:
     await seed(db)
     html = (await client.get("/statistik", params={"tahun": "2025"})).text
     assert SECRET_TITLE not in html
@@ -86,7 +86,7 @@ async def test_rahasia_is_counted_but_never_described(client, db) -> None:  # no
     assert "Dinas Pendidikan" in html or "DISDIK" in html  # the OPD count still includes it
 
 
-async def test_no_personal_data_anywhere(client, db) -> None:  # noqa: ANN001
+async def test_no_personal_data_anywhere(client, db) -> None:
     await seed(db)
     for path in ("/statistik?tahun=2025", "/statistik/data.csv?tahun=2025"):
         body = (await client.get(path)).text
@@ -94,14 +94,14 @@ async def test_no_personal_data_anywhere(client, db) -> None:  # noqa: ANN001
             assert secret not in body, (path, secret)
 
 
-async def test_small_kecamatan_counts_are_suppressed(client, db) -> None:  # noqa: ANN001
+async def test_small_kecamatan_counts_are_suppressed(client, db) -> None:
     await seed(db)
     html = (await client.get("/statistik", params={"tahun": "2025"})).text
     assert '<th scope="row">Marga</th><td class="n">&lt;3</td>' in html
     assert '<th scope="row">Tabanan</th><td class="n">3</td>' in html
 
 
-async def test_open_data_csv(client, db) -> None:  # noqa: ANN001
+async def test_open_data_csv(client, db) -> None:
     await seed(db)
     response = await client.get("/statistik/data.csv", params={"tahun": "2025"})
     assert response.status_code == 200
@@ -122,7 +122,7 @@ async def test_open_data_csv(client, db) -> None:  # noqa: ANN001
     assert months == ["0", "0", "2", "1", "1", "1", "0", "0", "0", "0", "0", "0"]
 
 
-async def test_bad_year_is_422(client) -> None:  # noqa: ANN001
+async def test_bad_year_is_422(client) -> None:
     for tahun in ("1999", "abc", "3000"):
         response = await client.get("/statistik", params={"tahun": tahun})
         assert response.status_code == 422
@@ -130,7 +130,7 @@ async def test_bad_year_is_422(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.browser
-async def test_page_renders_in_a_browser_without_personal_data(db, live_server, browser) -> None:  # noqa: ANN001
+async def test_page_renders_in_a_browser_without_personal_data(db, live_server, browser) -> None:
     await seed(db)
     page = await browser.new_page(java_script_enabled=False)
     response = await page.goto(f"{live_server}/statistik?tahun=2025")

@@ -77,7 +77,7 @@ def test_a_day_settles_six_hours_after_it_ends() -> None:
 # -- the definitions, in plain Python ------------------------------------------------------------
 
 
-def expected(cases, clocks, group_by, calendar, opd=...):  # noqa: ANN001, ANN201
+def expected(cases, clocks, group_by, calendar, opd=...):
     """Report rows ``{key: figures}`` and the total, straight from the definitions."""
     met = {k.case_id for k in clocks if k.kind == "resolution" and k.state == "met"}
     breaches: dict[int, int] = {}
@@ -85,7 +85,7 @@ def expected(cases, clocks, group_by, calendar, opd=...):  # noqa: ANN001, ANN20
         if k.breached_at is not None:
             breaches[k.case_id] = breaches.get(k.case_id, 0) + 1
 
-    def key(c):  # noqa: ANN001, ANN202
+    def key(c):
         return {
             None: "all",
             "opd": c.opd_code,
@@ -95,7 +95,7 @@ def expected(cases, clocks, group_by, calendar, opd=...):  # noqa: ANN001, ANN20
             "kecamatan": c.kecamatan_code,
         }[group_by]
 
-    def figures(group):  # noqa: ANN001, ANN202
+    def figures(group):
         between = calendar.working_days_between
         responses = [
             between(c.received_at, c.first_response_at) for c in group if c.first_response_at
@@ -183,7 +183,7 @@ def clocks_for(cases: list[Case], rng: random.Random) -> list[SlaClock]:
     return clocks
 
 
-async def load(db):  # noqa: ANN001, ANN201
+async def load(db):
     async with db.session() as session:
         cases = list((await session.scalars(select(Case))).all())
         clocks = list((await session.scalars(select(SlaClock))).all())
@@ -195,7 +195,7 @@ def period(now: dt.datetime) -> dict[str, str]:
     return {"from": (today - dt.timedelta(days=SPAN_DAYS)).isoformat(), "to": today.isoformat()}
 
 
-async def check_every_grouping(client, headers, db, calendar, opd=...) -> None:  # noqa: ANN001
+async def check_every_grouping(client, headers, db, calendar, opd=...) -> None:
     cases, clocks = await load(db)
     for group_by in GROUPINGS:
         params = period(utcnow()) | {"group_by": group_by}
@@ -212,7 +212,7 @@ async def check_every_grouping(client, headers, db, calendar, opd=...) -> None: 
 
 
 @pytest.fixture
-async def spread(db) -> dict:  # noqa: ANN001
+async def spread(db) -> dict:
     rng = random.Random(20261123)
     cases = await add_cases(db, scenario(utcnow(), rng))
     await add_cases(db, clocks_for(cases, rng))
@@ -222,7 +222,7 @@ async def spread(db) -> dict:  # noqa: ANN001
 CAL = WorkingCalendar("Asia/Jakarta")
 
 
-async def count(db, model) -> int:  # noqa: ANN001
+async def count(db, model) -> int:
     async with db.session() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
@@ -231,7 +231,7 @@ async def test_figures_match_the_definitions_through_every_kind_of_change(
     client,
     admin_headers,
     db,
-    spread,  # noqa: ANN001
+    spread,
 ) -> None:
     await check_every_grouping(client, admin_headers, db, CAL)
     assert await count(db, ReportCacheUnit) > 0  # the cache was used, not only live tallies
@@ -289,7 +289,7 @@ async def test_figures_match_the_definitions_through_every_kind_of_change(
     await check_every_grouping(client, admin_headers, db, CAL)
 
 
-async def test_an_opd_sees_exactly_its_own_figures(client, make_token, db, spread) -> None:  # noqa: ANN001
+async def test_an_opd_sees_exactly_its_own_figures(client, make_token, db, spread) -> None:
     headers = {"Authorization": f"Bearer {await make_token('opd', opd='DINKES')}"}
     await check_every_grouping(client, headers, db, CAL, opd="DINKES")
 
@@ -298,7 +298,7 @@ async def test_a_holiday_override_recounts_cached_working_days(
     client,
     admin_headers,
     db,
-    spread,  # noqa: ANN001
+    spread,
 ) -> None:
     await check_every_grouping(client, admin_headers, db, CAL)
     day = utcnow().astimezone(WIB).date() - dt.timedelta(days=60)
@@ -319,11 +319,11 @@ async def test_units_replaced_under_a_reader_are_read_again_or_counted_live(
     admin_headers,
     db,
     spread,
-    monkeypatch,  # noqa: ANN001
+    monkeypatch,
 ) -> None:
     real, calls = cache._still_there, []
 
-    async def flaky(session, ids):  # noqa: ANN001, ANN202 - "replaced" on the first read only
+    async def flaky(session, ids):
         calls.append(ids)
         return len(calls) > 1 and await real(session, ids)
 
@@ -331,7 +331,7 @@ async def test_units_replaced_under_a_reader_are_read_again_or_counted_live(
     await check_every_grouping(client, admin_headers, db, CAL)
     assert len(calls) == 3  # opd twice (read again), month once
 
-    async def never(session, ids):  # noqa: ANN001, ANN202
+    async def never(session, ids):
         return False
 
     monkeypatch.setattr(cache, "_still_there", never)
@@ -343,18 +343,18 @@ async def test_reports_arriving_together_build_each_unit_once(
     admin_headers,
     db,
     spread,
-    monkeypatch,  # noqa: ANN001
+    monkeypatch,
 ) -> None:
     together, fresh, seen = asyncio.Barrier(3), cache._fresh, []
     rebuild, built = cache._rebuild_run, []
 
-    async def all_find_it_cold(*args):  # noqa: ANN002, ANN202 - each report's first look waits
+    async def all_find_it_cold(*args):
         seen.append(1)
         if len(seen) <= 3:
             await together.wait()
         return await fresh(*args)
 
-    async def counted(session, run, *args):  # noqa: ANN001, ANN002, ANN202
+    async def counted(session, run, *args):
         built.extend(run)
         return await rebuild(session, run, *args)
 
@@ -372,7 +372,7 @@ async def test_reports_arriving_together_build_each_unit_once(
     assert built and len(built) == len(set(built))  # every unit built once, not once per report
 
 
-async def test_the_triggers_mark_exactly_the_cases_old_enough_to_be_cached(db) -> None:  # noqa: ANN001
+async def test_the_triggers_mark_exactly_the_cases_old_enough_to_be_cached(db) -> None:
     """Migration 0009's triggers and ``cache.MARK_AFTER`` must agree, and a day may only be
     cached well after changes to its cases are marked (``SETTLE``)."""
     assert cache.SETTLE >= cache.MARK_AFTER + dt.timedelta(hours=4)

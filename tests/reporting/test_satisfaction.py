@@ -12,11 +12,11 @@ from tests.reporting.evaluation_scenario import NAME, seed_two_semesters
 
 
 @pytest.fixture
-async def scenario(db) -> dict:  # noqa: ANN001
+async def scenario(db) -> dict:
     return await seed_two_semesters(db)
 
 
-async def test_evaluation_carries_the_distribution_per_opd(client, admin_headers, scenario) -> None:  # noqa: ANN001
+async def test_evaluation_carries_the_distribution_per_opd(client, admin_headers, scenario) -> None:
     response = await client.get(
         "/admin/reports/evaluation",
         params={"year": "2026", "semester": "1", "format": "csv"},
@@ -37,7 +37,7 @@ async def test_evaluation_carries_the_distribution_per_opd(client, admin_headers
     assert dist(("previous", "")) == ["0", "1", "0", "1", "0"]
 
 
-async def test_statistik_shows_satisfaction_without_small_counts(client, scenario) -> None:  # noqa: ANN001
+async def test_statistik_shows_satisfaction_without_small_counts(client, scenario) -> None:
     html = (await client.get("/statistik", params={"tahun": "2026"})).text
     section = html.split('<h2 id="kepuasan">Kepuasan pelapor</h2>')[1].split("</section>")[0]
     rows = {

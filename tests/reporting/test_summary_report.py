@@ -107,7 +107,7 @@ def scenario() -> dict:
 
 
 @pytest.fixture
-async def may(db) -> dict:  # noqa: ANN001
+async def may(db) -> dict:
     cases = scenario()
     await add_cases(db, list(cases.values()))
     await add_cases(
@@ -136,13 +136,13 @@ def test_scenario_durations_agree_with_the_calendar_library() -> None:
     assert between(c["G"].received_at, c["G"].resolved_at) == 2
 
 
-async def summary(client, headers, **params):  # noqa: ANN001, ANN201
+async def summary(client, headers, **params):
     response = await client.get("/admin/reports/summary", params=params, headers=headers)
     assert response.status_code == 200, response.text
     return response
 
 
-async def test_summary_per_opd_pins_every_figure(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_summary_per_opd_pins_every_figure(client, admin_headers, may) -> None:
     report = (await summary(client, admin_headers, **MAY, group_by="opd")).json()
     assert report["period"] == {"from": "2026-05-01", "to": "2026-05-31"}
     rows = {row["key"]: row for row in report["rows"]}
@@ -222,12 +222,12 @@ async def test_summary_per_opd_pins_every_figure(client, admin_headers, may) -> 
     }
 
 
-async def test_opd_names_label_the_rows(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_opd_names_label_the_rows(client, admin_headers, may) -> None:
     rows = (await summary(client, admin_headers, **MAY, group_by="opd")).json()["rows"]
     assert all(row["label"] and row["label"] != row["key"] for row in rows)
 
 
-async def test_months_follow_the_local_date_not_utc(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_months_follow_the_local_date_not_utc(client, admin_headers, may) -> None:
     report = (
         await summary(
             client, admin_headers, **{"from": "2026-04-01", "to": "2026-06-30"}, group_by="month"
@@ -240,7 +240,7 @@ async def test_months_follow_the_local_date_not_utc(client, admin_headers, may) 
     ]
 
 
-async def test_channels_and_kecamatan(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_channels_and_kecamatan(client, admin_headers, may) -> None:
     channels = (await summary(client, admin_headers, **MAY, group_by="channel")).json()["rows"]
     assert [(r["key"], r["received"], r["median_wd_to_first_response"]) for r in channels] == [
         ("sms", 2, 0.5),
@@ -254,7 +254,7 @@ async def test_channels_and_kecamatan(client, admin_headers, may) -> None:  # no
     ]
 
 
-async def test_opd_sees_only_its_own_rows(client, make_token, may) -> None:  # noqa: ANN001
+async def test_opd_sees_only_its_own_rows(client, make_token, may) -> None:
     headers = {"Authorization": f"Bearer {await make_token('opd', opd='DUKCAPIL')}"}
     report = (await summary(client, headers, **MAY, group_by="category")).json()
     assert [r["key"] for r in report["rows"]] == ["ADMINDUK"]
@@ -262,7 +262,7 @@ async def test_opd_sees_only_its_own_rows(client, make_token, may) -> None:  # n
     assert report["scope"] == {"opd": "DUKCAPIL"}
 
 
-async def test_viewer_may_read_and_apip_may_not(client, make_token, may) -> None:  # noqa: ANN001
+async def test_viewer_may_read_and_apip_may_not(client, make_token, may) -> None:
     viewer = {"Authorization": f"Bearer {await make_token('viewer')}"}
     assert (
         await client.get("/admin/reports/summary", params=MAY, headers=viewer)
@@ -272,7 +272,7 @@ async def test_viewer_may_read_and_apip_may_not(client, make_token, may) -> None
     assert (await client.get("/admin/reports/summary", params=MAY)).status_code == 401
 
 
-async def test_csv_carries_the_same_figures(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_csv_carries_the_same_figures(client, admin_headers, may) -> None:
     response = await summary(client, admin_headers, **MAY, group_by="opd", format="csv")
     assert response.headers["content-type"].startswith("text/csv")
     assert (
@@ -290,7 +290,7 @@ async def test_csv_carries_the_same_figures(client, admin_headers, may) -> None:
     )
 
 
-async def test_xlsx_reads_back(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_xlsx_reads_back(client, admin_headers, may) -> None:
     response = await summary(client, admin_headers, **MAY, group_by="opd", format="xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -300,7 +300,7 @@ async def test_xlsx_reads_back(client, admin_headers, may) -> None:  # noqa: ANN
     assert by_key[None]["label"] == "Total" and by_key[None]["resolved_within_deadline_pct"] == 66.7
 
 
-async def test_empty_period_has_zero_totals(client, admin_headers, may) -> None:  # noqa: ANN001
+async def test_empty_period_has_zero_totals(client, admin_headers, may) -> None:
     report = (
         await summary(client, admin_headers, **{"from": "2025-01-01", "to": "2025-01-31"})
     ).json()
@@ -317,7 +317,7 @@ BAD_REQUESTS = [
 ]
 
 
-async def test_bad_requests_answer_422_with_a_reason(client, admin_headers) -> None:  # noqa: ANN001
+async def test_bad_requests_answer_422_with_a_reason(client, admin_headers) -> None:
     for params, code, needle in BAD_REQUESTS:
         response = await client.get("/admin/reports/summary", params=params, headers=admin_headers)
         assert response.status_code == 422, params
@@ -325,7 +325,7 @@ async def test_bad_requests_answer_422_with_a_reason(client, admin_headers) -> N
         assert error["code"] == code and needle in error["message"], params
 
 
-async def test_five_years_exactly_is_allowed(client, admin_headers) -> None:  # noqa: ANN001
+async def test_five_years_exactly_is_allowed(client, admin_headers) -> None:
     response = await client.get(
         "/admin/reports/summary",
         params={"from": "2020-01-01", "to": "2024-12-31"},

@@ -8,7 +8,7 @@ from shared.models import Event
 from tests.reporting.factories import add_cases, make_case, wib
 
 
-async def test_admin_sets_a_target_and_it_is_audited(client, admin_headers, db) -> None:  # noqa: ANN001
+async def test_admin_sets_a_target_and_it_is_audited(client, admin_headers, db) -> None:
     response = await client.put(
         "/admin/reports/targets/2024",
         json={"received": 46, "resolved_pct": 100, "note": "RAD Tabanan"},
@@ -39,7 +39,7 @@ async def test_admin_sets_a_target_and_it_is_audited(client, admin_headers, db) 
     assert events[1].data["before"]["received"] == 46 and events[1].data["after"]["received"] == 50
 
 
-async def test_actual_against_target(client, admin_headers, db) -> None:  # noqa: ANN001
+async def test_actual_against_target(client, admin_headers, db) -> None:
     await client.put(
         "/admin/reports/targets/2024",
         json={"received": 46, "resolved_pct": 100},
@@ -67,7 +67,7 @@ async def test_actual_against_target(client, admin_headers, db) -> None:  # noqa
     }
 
 
-async def test_year_without_target(client, make_token) -> None:  # noqa: ANN001
+async def test_year_without_target(client, make_token) -> None:
     viewer = {"Authorization": f"Bearer {await make_token('viewer')}"}
     body = (
         await client.get("/admin/reports/targets", params={"year": 2023}, headers=viewer)
@@ -79,7 +79,7 @@ async def test_year_without_target(client, make_token) -> None:  # noqa: ANN001
     )
 
 
-async def test_only_admin_sets_targets(client, make_token) -> None:  # noqa: ANN001
+async def test_only_admin_sets_targets(client, make_token) -> None:
     viewer = {"Authorization": f"Bearer {await make_token('viewer')}"}
     assert (
         await client.put("/admin/reports/targets/2024", json={"received": 1}, headers=viewer)
@@ -88,7 +88,7 @@ async def test_only_admin_sets_targets(client, make_token) -> None:  # noqa: ANN
     assert (await client.get("/admin/reports/targets", headers=opd)).status_code == 403
 
 
-async def test_bad_targets_are_422(client, admin_headers) -> None:  # noqa: ANN001
+async def test_bad_targets_are_422(client, admin_headers) -> None:
     for year, body in (
         (2024, {"resolved_pct": 101}),
         (2024, {"received": -1}),

@@ -35,7 +35,7 @@ def assert_no_identity(text: str) -> None:
 
 
 @pytest.fixture
-def open_case(app) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
+def open_case(app) -> Callable[..., Awaitable[str]]:
     """``await open_case(anonymous=True, category_code="JALAN")`` → tracking id (received)."""
 
     async def _open(**fields: Any) -> str:
@@ -48,7 +48,7 @@ def open_case(app) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
 
 
 @pytest.fixture
-def auth(make_token) -> Callable[..., Awaitable[dict[str, str]]]:  # noqa: ANN001
+def auth(make_token) -> Callable[..., Awaitable[dict[str, str]]]:
     """``await auth("opd", "PUPR")`` → headers with a fresh bearer token."""
 
     async def _auth(role: str, opd: str | None = None) -> dict[str, str]:
@@ -70,7 +70,7 @@ def act(client: httpx.AsyncClient) -> Callable[..., Awaitable[httpx.Response]]:
 
 
 @pytest.fixture
-def disposed(open_case, act, admin_headers) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
+def disposed(open_case, act, admin_headers) -> Callable[..., Awaitable[str]]:
     """A case verified and disposed to ``opd`` (with ``copies``)."""
 
     async def _disposed(opd: str = "PUPR", copies: list[str] | None = None, **fields: Any) -> str:

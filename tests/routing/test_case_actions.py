@@ -16,7 +16,7 @@ from shared.lifecycle import Role
 from shared.models import Case, CaseCopy, CaseMessage, Event, utcnow
 
 
-async def _events(db, tid: str) -> list[Event]:  # noqa: ANN001
+async def _events(db, tid: str) -> list[Event]:
     async with db.session() as s:
         case = await s.scalar(select(Case).where(Case.tracking_id == tid))
         return list(
@@ -26,7 +26,7 @@ async def _events(db, tid: str) -> list[Event]:  # noqa: ANN001
         )
 
 
-async def _case(db, tid: str) -> Case:  # noqa: ANN001
+async def _case(db, tid: str) -> Case:
     async with db.session() as s:
         return await s.scalar(select(Case).where(Case.tracking_id == tid))
 

@@ -17,7 +17,7 @@ from tests.routing.conftest import assert_no_identity
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
-async def _provide_info(db, tid: str) -> None:  # noqa: ANN001
+async def _provide_info(db, tid: str) -> None:
     """What intake does when the reporter answers a request for data (its conversation module)."""
     async with db.session() as s:
         case = await s.scalar(select(Case).where(Case.tracking_id == tid))
@@ -88,7 +88,7 @@ async def test_list_filters_search_period_and_paging(
     )
     c = await open_case(description="Lampu jalan mati", received_at=utcnow() - timedelta(days=40))
 
-    async def ids(**params) -> list[str]:  # noqa: ANN003
+    async def ids(**params) -> list[str]:
         r = await client.get("/admin/cases", params=params, headers=admin_headers)
         assert r.status_code == 200, r.text
         return [i["tracking_id"] for i in r.json()["items"]]

@@ -13,7 +13,7 @@ from shared.models import Case, Event
 from tests.routing.conftest import NAME, NIK, PHONE, assert_no_identity
 
 
-async def _identity_reads(db, tid: str) -> list[Event]:  # noqa: ANN001
+async def _identity_reads(db, tid: str) -> list[Event]:
     async with db.session() as s:
         case = await s.scalar(select(Case).where(Case.tracking_id == tid))
         return list(

@@ -15,7 +15,7 @@ ADMIN = Actor(type="ops", id="user:1", name="Admin", role=Role.ADMIN_INSTANSI)
 OPD = Actor(type="ops", id="user:2", name="OPD", role=Role.OPD, opd_code="PUPR")
 
 
-async def _search(client, headers, q: str) -> list[str]:  # noqa: ANN001
+async def _search(client, headers, q: str) -> list[str]:
     r = await client.get("/admin/cases", params={"q": q}, headers=headers)
     assert r.status_code == 200, r.text
     return [i["tracking_id"] for i in r.json()["items"]]

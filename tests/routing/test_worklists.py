@@ -15,13 +15,13 @@ from shared.models.sla import SlaClock
 from tests.routing.conftest import assert_no_identity
 
 
-async def _worklist(client, headers, name, **params):  # noqa: ANN001, ANN202
+async def _worklist(client, headers, name, **params):
     r = await client.get(f"/admin/worklists/{name}", params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 
 
-async def _set_deadline(db, tid: str, kind: str, deadline: dt.datetime, **values) -> None:  # noqa: ANN001
+async def _set_deadline(db, tid: str, kind: str, deadline: dt.datetime, **values) -> None:
     async with db.session() as s:
         case_id = await s.scalar(select(Case.id).where(Case.tracking_id == tid))
         await s.execute(

@@ -11,7 +11,7 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-async def due(client, start: str, n: int | str):  # noqa: ANN001, ANN201
+async def due(client, start: str, n: int | str):
     return await client.get("/api/v1/calendar/due", params={"start": start, "working_days": n})
 
 

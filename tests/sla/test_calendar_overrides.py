@@ -11,7 +11,7 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-async def due_at(client, start: str, n: int) -> dt.datetime:  # noqa: ANN001
+async def due_at(client, start: str, n: int) -> dt.datetime:
     r = await client.get("/api/v1/calendar/due", params={"start": start, "working_days": n})
     assert r.status_code == 200, r.text
     return utc(r.json()["due_at"])

@@ -14,7 +14,7 @@ WITA = ZoneInfo("Asia/Makassar")
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path) -> Settings:  # noqa: ANN001
+def settings(database_url: str, tmp_path) -> Settings:
     return Settings(
         _env_file=None,
         env="test",

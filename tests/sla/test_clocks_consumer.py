@@ -222,7 +222,7 @@ async def test_redelivered_events_change_nothing(db, drain):
     assert [_snapshot(c) for c in await clocks(db, case_id)] == before
 
 
-def _snapshot(clock) -> tuple:  # noqa: ANN001
+def _snapshot(clock) -> tuple:
     return (
         clock.id,
         clock.kind,
@@ -236,14 +236,14 @@ def _snapshot(clock) -> tuple:  # noqa: ANN001
     )
 
 
-def _reporter():  # noqa: ANN202
+def _reporter():
     from shared.auth import Actor
     from shared.lifecycle import Role
 
     return Actor(type="reporter", role=Role.REPORTER)
 
 
-def _opd(code: str):  # noqa: ANN202
+def _opd(code: str):
     from shared.auth import Actor
     from shared.lifecycle import Role
 

@@ -12,7 +12,7 @@ from tests.sla.factories import open_case, step
 
 
 @pytest.fixture
-async def board(db, drain):  # noqa: ANN001, ANN201
+async def board(db, drain):
     """Three open cases now: A with DUKCAPIL (5 WD), B with PUPR (60 WD), C in verification."""
     now = utcnow()
     ids = {}
@@ -33,11 +33,11 @@ async def board(db, drain):  # noqa: ANN001, ANN201
         }
 
 
-async def headers(make_token, role: str, opd: str | None = None) -> dict[str, str]:  # noqa: ANN001
+async def headers(make_token, role: str, opd: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {await make_token(role, opd)}"}
 
 
-def tracking_ids(response) -> set[str]:  # noqa: ANN001
+def tracking_ids(response) -> set[str]:
     assert response.status_code == 200, response.text
     return {item["tracking_id"] for item in response.json()["items"]}
 

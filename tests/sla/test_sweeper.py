@@ -15,7 +15,7 @@ from tests.sla.factories import clocks, end_of, events, open_case, step, wib
 SECOND = dt.timedelta(seconds=1)
 
 
-async def disposed_case(db, drain, opd: str = "DUKCAPIL") -> int:  # noqa: ANN001
+async def disposed_case(db, drain, opd: str = "DUKCAPIL") -> int:
     case_id = await open_case(db, wib("2026-11-02 10:00"))
     await step(db, case_id, "verified", wib("2026-11-02 11:00"))
     await step(db, case_id, "disposed", wib("2026-11-02 12:00"), opd=opd, sla_class="informasi")
@@ -23,7 +23,7 @@ async def disposed_case(db, drain, opd: str = "DUKCAPIL") -> int:  # noqa: ANN00
     return case_id  # resolution: warning end of Wed 4 Nov, deadline end of Mon 9 Nov (WIB)
 
 
-async def messages(db) -> list[OutboundMessage]:  # noqa: ANN001
+async def messages(db) -> list[OutboundMessage]:
     async with db.session() as session:
         return list(
             (await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all()

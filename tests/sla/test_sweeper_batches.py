@@ -28,14 +28,14 @@ DUKCAPIL_CONTACT = "pp.dukcapil@example.go.id"
 DUKCAPIL_CHIEF = "kadis.dukcapil@example.go.id"
 
 
-async def disposed(db, opd: str) -> int:  # noqa: ANN001
+async def disposed(db, opd: str) -> int:
     case_id = await open_case(db, wib("2026-11-02 10:00"))
     await step(db, case_id, "verified", wib("2026-11-02 11:00"))
     await step(db, case_id, "disposed", wib("2026-11-02 12:00"), opd=opd, sla_class="informasi")
     return case_id
 
 
-async def mixed_cases(db, drain) -> dict[int, str | None]:  # noqa: ANN001
+async def mixed_cases(db, drain) -> dict[int, str | None]:
     """Cases with a due resolution clock at two OPDs (one with contacts on file, one
     without) and cases still waiting for verification (no OPD): case id -> OPD."""
     async with db.session() as session:
@@ -85,13 +85,13 @@ def expected_body(tracking_id: str, opd: str | None, *, breached: bool) -> str:
     )
 
 
-async def all_messages(db) -> list[OutboundMessage]:  # noqa: ANN001
+async def all_messages(db) -> list[OutboundMessage]:
     async with db.session() as session:
         stmt = select(OutboundMessage).order_by(OutboundMessage.id)
         return list((await session.scalars(stmt)).all())
 
 
-async def check_announced(db, owners: dict[int, str | None], *, breached: bool) -> None:  # noqa: ANN001
+async def check_announced(db, owners: dict[int, str | None], *, breached: bool) -> None:
     """Each case has exactly one event of the kind, with its clock's data, one delivery to
     notify, and exactly its recipients' messages pointing at that event."""
     event_type = "sla.breached" if breached else "sla.warning"
@@ -214,7 +214,7 @@ CLOSE_REASON = (
 )
 
 
-async def expiring_cases(db, drain, closing: int = 5, archiving: int = 4):  # noqa: ANN001, ANN201
+async def expiring_cases(db, drain, closing: int = 5, archiving: int = 4):
     """Resolved cases whose reporter stays silent, and cases whose data never comes."""
     closed = []
     for i in range(closing):
@@ -230,12 +230,12 @@ async def expiring_cases(db, drain, closing: int = 5, archiving: int = 4):  # no
     return closed, archived
 
 
-async def case_row(db, case_id: int) -> Case:  # noqa: ANN001
+async def case_row(db, case_id: int) -> Case:
     async with db.session() as session:
         return await session.get(Case, case_id)
 
 
-async def check_expired(db, closed: list[int], archived: list[int]) -> None:  # noqa: ANN001
+async def check_expired(db, closed: list[int], archived: list[int]) -> None:
     """One event per case, as SYSTEM with the reason; the case moved and its version bumped."""
     for case_id, kind, event_type, reason, code in [
         *((c, "closure", "case.closed", CLOSE_REASON, "no_reporter_reply") for c in closed),
@@ -293,7 +293,7 @@ async def test_one_failing_case_does_not_stop_the_batch(app, db, drain, monkeypa
     bad = closed[1]
     real = tasks.apply_to_many
 
-    async def failing_for_bad(session, case_ids, *args, **kwargs):  # noqa: ANN001, ANN202
+    async def failing_for_bad(session, case_ids, *args, **kwargs):
         if bad in case_ids:
             raise RuntimeError("this case cannot move")
         return await real(session, case_ids, *args, **kwargs)

@@ -25,7 +25,7 @@ def _signed(body: bytes) -> dict[str, str]:
     }
 
 
-async def _stored(db) -> int:  # noqa: ANN001
+async def _stored(db) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(LaporCallback)))
 

@@ -9,7 +9,7 @@ import httpx
 from services.embedded import create_app
 
 
-async def _create_one(settings) -> int:  # noqa: ANN001
+async def _create_one(settings) -> int:
     app = create_app(settings, run_workers=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(

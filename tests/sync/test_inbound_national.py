@@ -24,7 +24,7 @@ from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
 )
 
 
-async def mirrored(app, lapor_sim_admin, **kwargs) -> tuple[int, str, int]:  # noqa: ANN001
+async def mirrored(app, lapor_sim_admin, **kwargs) -> tuple[int, str, int]:
     case_id, tracking_id = await open_case(app, **kwargs)
     await settle(app)
     [national] = [
@@ -35,7 +35,7 @@ async def mirrored(app, lapor_sim_admin, **kwargs) -> tuple[int, str, int]:  # n
     return case_id, tracking_id, national["complaint_id"]
 
 
-async def staff_notices(app, case_id: int) -> list[OutboundMessage]:  # noqa: ANN001
+async def staff_notices(app, case_id: int) -> list[OutboundMessage]:
     async with app.state.db.session() as session:
         return list(
             await session.scalars(
@@ -78,7 +78,7 @@ async def test_other_national_statuses_send_no_notice(sync_app, lapor_sim_admin)
         assert (await mirror_state(session, case_id))["national_archived"] is False
 
 
-async def _resolve(app, case_id: int) -> None:  # noqa: ANN001
+async def _resolve(app, case_id: int) -> None:
     from shared.models import utcnow
 
     async with app.state.db.session() as session:
@@ -87,7 +87,7 @@ async def _resolve(app, case_id: int) -> None:  # noqa: ANN001
         )
 
 
-async def _web_rate(client, app, tracking_id: str, score: int) -> int:  # noqa: ANN001
+async def _web_rate(client, app, tracking_id: str, score: int) -> int:
     token = rating.rating_token(app.state.settings, tracking_id)
     form = await client.get(f"/lacak/{tracking_id}/nilai", params={"t": token})
     if form.status_code != 200:

@@ -33,7 +33,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 2000
 
 
 @pytest.fixture
-async def media_app(app, lapor_sim: str):  # noqa: ANN001, ANN201
+async def media_app(app, lapor_sim: str):
     """The embedded app whose mirror talks to the simulator fixture (as ``sync_app``)."""
     await use_client(app, fast_client(lapor_sim))
     app.state.ctx.resources["sync_tuning"] = FAST_TUNING
@@ -58,7 +58,7 @@ def whatsapp_photo(message_id: str = "wamid.PHOTO1", media_id: str = "2754859441
     return json.dumps(payload).encode()
 
 
-def configure(app) -> None:  # noqa: ANN001
+def configure(app) -> None:
     settings = with_channels(app.state.settings)
     settings.whatsapp_access_token = SecretStr("wa-token")
     settings.whatsapp_phone_number_id = "1"
@@ -67,7 +67,7 @@ def configure(app) -> None:  # noqa: ANN001
     app.state.ctx.settings = settings
 
 
-async def post_photo(app, body: bytes) -> httpx.Response:  # noqa: ANN001
+async def post_photo(app, body: bytes) -> httpx.Response:
     headers = signed_headers_for("whatsapp", body, app.state.settings.public_base_url)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
@@ -75,16 +75,16 @@ async def post_photo(app, body: bytes) -> httpx.Response:  # noqa: ANN001
         return await client.post("/webhooks/whatsapp", content=body, headers=headers)
 
 
-def media_consumer(app):  # noqa: ANN001, ANN201
+def media_consumer(app):
     return next(c for s in app.state.specs for c in s.consumers if c.name == "media")
 
 
-async def attachments(app) -> list[Attachment]:  # noqa: ANN001
+async def attachments(app) -> list[Attachment]:
     async with app.state.db.session() as session:
         return list(await session.scalars(select(Attachment).order_by(Attachment.id)))
 
 
-def mock_graph(router, data: bytes = JPEG, sha256: str | None = None) -> tuple:  # noqa: ANN001
+def mock_graph(router, data: bytes = JPEG, sha256: str | None = None) -> tuple:
     meta = router.get(f"{GRAPH}/2754859441498128").mock(
         return_value=httpx.Response(
             200,

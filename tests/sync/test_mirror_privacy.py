@@ -22,12 +22,12 @@ from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
 )
 
 
-async def _national(lapor_sim_admin, tracking_id: str) -> dict:  # noqa: ANN001
+async def _national(lapor_sim_admin, tracking_id: str) -> dict:
     [national] = by_tag(await lapor_sim_admin.complaints(), tracking_id)
     return national
 
 
-async def _verify(client, headers, tracking_id: str, **body) -> None:  # noqa: ANN001
+async def _verify(client, headers, tracking_id: str, **body) -> None:
     response = await client.post(f"/admin/cases/{tracking_id}/verify", json=body, headers=headers)
     assert response.status_code == 200, response.text
 

@@ -66,14 +66,14 @@ def test_the_schedule_comes_from_the_settings():
     assert tuning_of(ctx).poll_after_read_s == 60 and TUNING_KEY in ctx.resources
 
 
-async def _mirrored(app) -> tuple[int, str]:  # noqa: ANN001
+async def _mirrored(app) -> tuple[int, str]:
     case_id, tracking_id = await open_case(app)
     await settle(app)
     app.state.ctx.resources["sync_tuning"] = SCHEDULE
     return case_id, tracking_id
 
 
-async def _interval(app, case_id: int) -> tuple[int, timedelta]:  # noqa: ANN001
+async def _interval(app, case_id: int) -> tuple[int, timedelta]:
     async with app.state.db.session() as session:
         mirror = await session.get(LaporMirror, case_id)
     return mirror.check_interval_s, aware(mirror.next_check_at) - utcnow()

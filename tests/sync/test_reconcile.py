@@ -87,7 +87,7 @@ async def test_cases_in_step_are_not_listed_as_drift(sync_app, client, admin_hea
     assert sql_null == 2
 
 
-async def _wait_for_runs(app) -> None:  # noqa: ANN001
+async def _wait_for_runs(app) -> None:
     import asyncio
 
     from services.sync.reconcile.jobs import TASKS_KEY

@@ -269,7 +269,7 @@ async def test_a_worker_killed_mid_backlog_and_restarted_sends_everything_once(
         second.stdin.write(b"go\n")
         second.stdin.flush()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and await sync_backlog(sync_app) > 0:  # noqa: ASYNC110
+        while time.monotonic() < deadline and await sync_backlog(sync_app) > 0:
             assert second.poll() is None, second.stderr.read().decode()[-2000:]
             await confirm_like_an_operator(sync_app, lapor_sim_admin)  # a create cut short
             await asyncio.sleep(0.05)

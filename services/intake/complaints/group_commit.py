@@ -138,7 +138,7 @@ class GroupWriter:
                 group.append(item)
             try:
                 await self._write(group)
-            except Exception as exc:  # noqa: BLE001 - the writer must outlive any one group
+            except Exception as exc:
                 log.exception("group_write_failed", complaints=len(group))
                 for submission in group:
                     submission.settle(exc)
@@ -221,7 +221,7 @@ class GroupWriter:
             if invalidate:
                 await conn.invalidate()
             await conn.close()
-        except Exception:  # noqa: BLE001 - it is being thrown away anyway
+        except Exception:
             log.warning("group_writer_connection_close_failed", exc_info=True)
 
     async def _fall_back(self, group: list[Submission]) -> None:
@@ -323,7 +323,7 @@ async def write_group(store: _Store, settings: Settings, group: list[Submission]
         await store.insert_attachments(attachments)
     if key_rows:
         await store.insert_idempotency_keys(key_rows)
-    return outcomes  # type: ignore[return-value] - every slot is filled
+    return outcomes
 
 
 _Pair = tuple[int, str]

@@ -92,7 +92,7 @@ async def download(
         raise FetchTransient(f"{type(exc).__name__} on {where}") from exc
 
 
-async def _json(client: httpx.AsyncClient, url: str, settings: Settings, **kw) -> dict:  # noqa: ANN003
+async def _json(client: httpx.AsyncClient, url: str, settings: Settings, **kw) -> dict:
     where = scrub(url.split("?")[0], _secrets(settings))
     try:
         response = await client.get(url, timeout=FETCH_TIMEOUT, **kw)

@@ -8,7 +8,7 @@ from shared.events import Consumer, WorkerContext
 from shared.models import Event
 
 
-async def handle_event(session, event: Event, ctx: WorkerContext) -> None:  # noqa: ANN001
+async def handle_event(session, event: Event, ctx: WorkerContext) -> None:
     """Fetch outside the delivery's transaction (the provider may be slow); each outcome
     commits in its own session, so a retry never fetches a stored file twice."""
     ids = [i for i in (event.data or {}).get("attachment_ids", []) if isinstance(i, int)]

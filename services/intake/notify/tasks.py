@@ -16,7 +16,7 @@ SEND_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
 SENDER_INTERVAL_S = 1.0
 
 
-async def handle_event(session, event: Event, ctx: WorkerContext) -> None:  # noqa: ANN001
+async def handle_event(session, event: Event, ctx: WorkerContext) -> None:
     """The ``notify`` consumer: at most one reporter message per event (``<event id>:reporter``)."""
     await service.notify_reporter(session, event, ctx.settings)
 

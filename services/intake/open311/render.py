@@ -66,9 +66,9 @@ def xml_document(
     """``<root_tag>`` holding one ``<item_tag>`` per record, or the record's fields directly."""
     root = ET.Element(root_tag)
     if item_tag is None:
-        _fill(root, body)  # type: ignore[arg-type]
+        _fill(root, body)
     else:
-        for record in body:  # type: ignore[union-attr]
+        for record in body:
             _fill(ET.SubElement(root, item_tag), record)
     return XML_DECLARATION + ET.tostring(root, encoding="unicode")
 

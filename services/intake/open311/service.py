@@ -109,7 +109,7 @@ def expected_datetime(
     returned, with APIP, finished) no public deadline.
     """
     if stored is not _NO_STORED_CLOCK:
-        return stored if case.status in OPEN_STATUSES else None  # type: ignore[return-value]
+        return stored if case.status in OPEN_STATUSES else None
     calendar = working_calendar(settings)
     try:
         if case.status in _BEFORE_DISPOSAL:

@@ -128,7 +128,7 @@ async def submit_complaint(request: Request, session: DbSession) -> Response:
 
 
 @router.get("/lacak")
-async def tracking_form(request: Request, id: str | None = None) -> Response:  # noqa: A002
+async def tracking_form(request: Request, id: str | None = None) -> Response:
     if id is None:
         return pages.render(request, "lacak.html", {"typed": "", "error": None})
     tracking_id = normalize(id)

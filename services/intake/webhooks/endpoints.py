@@ -87,7 +87,7 @@ async def _inbound(request: Request) -> InboundRequest:
     )
 
 
-def _delivery_endpoint(adapter: ChannelAdapter):  # noqa: ANN202 - a route handler
+def _delivery_endpoint(adapter: ChannelAdapter):
     async def receive_delivery(request: Request) -> Response:
         _enabled_adapter(request, adapter)
         settings = request.app.state.settings
@@ -125,7 +125,7 @@ def _delivery_endpoint(adapter: ChannelAdapter):  # noqa: ANN202 - a route handl
     return receive_delivery
 
 
-def _subscription_endpoint(adapter: ChannelAdapter):  # noqa: ANN202 - a route handler
+def _subscription_endpoint(adapter: ChannelAdapter):
     async def verify_subscription(request: Request) -> Response:
         _enabled_adapter(request, adapter)
         settings = request.app.state.settings

@@ -51,7 +51,7 @@ async def delivered_case_tracking_id(
     )
 
 
-def _reporter_cases(case_channel: str, address: str):  # noqa: ANN202 - a select
+def _reporter_cases(case_channel: str, address: str):
     return (
         select(Case)
         .join(Reporter, Reporter.case_id == Case.id)

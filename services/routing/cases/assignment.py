@@ -9,7 +9,6 @@ account of that OPD's ``opd`` role. A copy holder (tembusan) does not.
 
 from __future__ import annotations
 
-from shared.models.identity import StaffUser
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +19,7 @@ from shared.errors import Forbidden, Unprocessable
 from shared.events import emit
 from shared.lifecycle import OPEN_STATES, Role
 from shared.models import Case, utcnow
+from shared.models.identity import StaffUser
 
 
 def may_assign(actor: Actor, case: Case, *, owner: bool) -> bool:

@@ -145,7 +145,7 @@ IfMatch = Annotated[
 
 
 def _action_route(action: str, schema: type, optional_body: bool) -> None:
-    async def run(tracking_id: str, actor, session, settings, body, if_match) -> dict[str, Any]:  # noqa: ANN001
+    async def run(tracking_id: str, actor, session, settings, body, if_match) -> dict[str, Any]:
         case = await get_readable_case(session, actor, tracking_id)
         await freshness.perform_if_fresh(
             session,
@@ -174,7 +174,7 @@ def _action_route(action: str, schema: type, optional_body: bool) -> None:
             return await run(tracking_id, actor, session, settings, body, if_match)
     else:
 
-        async def act(  # type: ignore[misc]
+        async def act(
             tracking_id: str,
             actor: CurrentActor,
             session: DbSession,

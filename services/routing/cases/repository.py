@@ -48,7 +48,7 @@ class CaseFilters:
     copied_to: str | None = None
 
 
-def overdue_clause():  # noqa: ANN201 - a SQL expression
+def overdue_clause():
     """A case is overdue when one of its SLA clocks has breached, or runs past its deadline."""
     now = utcnow()
     return exists().where(
@@ -61,7 +61,7 @@ def overdue_clause():  # noqa: ANN201 - a SQL expression
 
 
 #: Clocks that still count for a case: running, or breached and not yet stopped.
-def _open_clock():  # noqa: ANN202 - a SQL expression
+def _open_clock():
     return (
         (SlaClock.case_id == Case.id)
         & SlaClock.stopped_at.is_(None)
@@ -69,12 +69,12 @@ def _open_clock():  # noqa: ANN202 - a SQL expression
     )
 
 
-def current_deadline():  # noqa: ANN201 - a SQL expression
+def current_deadline():
     """The earliest deadline of the case's open clocks (NULL when none runs)."""
     return select(func.min(SlaClock.deadline_at)).where(_open_clock()).scalar_subquery()
 
 
-def urgency():  # noqa: ANN201 - a SQL expression
+def urgency():
     """0 breached, 1 past its early warning, 2 otherwise (3 with no open clock)."""
     now = utcnow()
     rank = case(

@@ -43,12 +43,12 @@ def _crud(name: str, create_schema: type[BaseModel], patch_schema: type[BaseMode
 
     async def create_(
         body: create_schema, session: DbSession, actor: Actor = Writer
-    ) -> dict[str, Any]:  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
         return ent.as_dict(await service.create(session, ent, body.model_dump(), actor))
 
     async def update_(
         code: Code, body: patch_schema, session: DbSession, actor: Actor = Writer
-    ) -> dict[str, Any]:  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
         return ent.as_dict(await service.update(session, ent, code, _patch(body), actor))
 
     create_.__annotations__["body"] = create_schema

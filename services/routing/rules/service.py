@@ -50,7 +50,7 @@ def _as_view(rule: RoutingRule) -> matching.RuleView:
     )
 
 
-async def _codes(session: AsyncSession, column) -> set[str]:  # noqa: ANN001
+async def _codes(session: AsyncSession, column) -> set[str]:
     return set((await session.scalars(select(column))).all())
 
 

@@ -33,7 +33,7 @@ AdminInstansi = Annotated[Actor, require_roles(Role.ADMIN_INSTANSI)]
 OpsReader = Annotated[Actor, require_roles(*OPS_ROLES)]
 
 
-async def _calendar(request: Request, session: DbSession):  # noqa: ANN202
+async def _calendar(request: Request, session: DbSession):
     return await service.current_calendar(session, request.app.state.ctx)
 
 

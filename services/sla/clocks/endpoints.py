@@ -50,7 +50,7 @@ def _out(clock: SlaClock, tracking_id: str) -> ClockOut:
     )
 
 
-async def _list(session, stmt, order, limit: int) -> ClockListOut:  # noqa: ANN001
+async def _list(session, stmt, order, limit: int) -> ClockListOut:
     rows = (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
     truncated = len(rows) > limit
     rows = rows[:limit]
@@ -68,7 +68,7 @@ async def _list(session, stmt, order, limit: int) -> ClockListOut:  # noqa: ANN0
 
 def _moment(
     raw: str | None, name: str, calendar, *, end_of_day: bool = False
-) -> dt.datetime | None:  # noqa: ANN001
+) -> dt.datetime | None:
     """An ISO date (a local day: its start, or its end for upper bounds) or an aware datetime."""
     if raw is None:
         return None

@@ -83,7 +83,7 @@ _RETURNING = (
 )
 
 
-def _claim(ctx: WorkerContext, due, values: dict[str, Any], *guards):  # noqa: ANN001, ANN202
+def _claim(ctx: WorkerContext, due, values: dict[str, Any], *guards):
     """One conditional UPDATE claiming the due rows (skipping rows another sweeper holds)."""
     if not ctx.db.is_sqlite:
         due = due.with_for_update(skip_locked=True)

@@ -36,7 +36,7 @@ async def summary(
     group_by: Annotated[
         str, Query(description="opd | category | channel | kecamatan | month")
     ] = "opd",
-    format: Annotated[str, Query(description="json | csv | xlsx")] = "json",  # noqa: A002
+    format: Annotated[str, Query(description="json | csv | xlsx")] = "json",
 ) -> Response:
     service.check_choice(group_by, service.GROUPS, "group_by")
     service.check_choice(format, service.FORMATS, "format")

@@ -191,7 +191,7 @@ def _case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
     ]
 
 
-def _clock_flags(cases: list[ColumnElement[bool]]):  # noqa: ANN202 - a subquery
+def _clock_flags(cases: list[ColumnElement[bool]]):
     """Per case counted (``cases``: the tally's conditions) with any: whether a resolution
     clock was met, and how many clocks breached. Limited to those cases so a day's tally
     does not aggregate every met clock of past years."""

@@ -44,7 +44,7 @@ def utc_offset_minutes(calendar: WorkingCalendar, when: dt.datetime | None = Non
     return int(offset.total_seconds() // 60) if offset else 0
 
 
-class local_date(FunctionElement):  # noqa: N801 - reads as a SQL function
+class local_date(FunctionElement):
     """The local date of a UTC timestamp column, given the zone's offset in minutes."""
 
     type = Date()
@@ -55,7 +55,7 @@ class local_date(FunctionElement):  # noqa: N801 - reads as a SQL function
         super().__init__(column)
 
 
-class local_month(FunctionElement):  # noqa: N801
+class local_month(FunctionElement):
     """``YYYY-MM`` of a UTC timestamp column's local date."""
 
     type = String()
@@ -67,13 +67,13 @@ class local_month(FunctionElement):  # noqa: N801
 
 
 @compiles(local_date, "sqlite")
-def _local_date_sqlite(element: local_date, compiler, **kw) -> str:  # noqa: ANN001
+def _local_date_sqlite(element: local_date, compiler, **kw) -> str:
     (column,) = element.clauses
     return f"date({compiler.process(column, **kw)}, '{element.offset_minutes:+d} minutes')"
 
 
 @compiles(local_date, "postgresql")
-def _local_date_pg(element: local_date, compiler, **kw) -> str:  # noqa: ANN001
+def _local_date_pg(element: local_date, compiler, **kw) -> str:
     (column,) = element.clauses
     return (
         f"CAST(({compiler.process(column, **kw)} AT TIME ZONE 'UTC') "
@@ -82,13 +82,13 @@ def _local_date_pg(element: local_date, compiler, **kw) -> str:  # noqa: ANN001
 
 
 @compiles(local_month, "sqlite")
-def _local_month_sqlite(element: local_month, compiler, **kw) -> str:  # noqa: ANN001
+def _local_month_sqlite(element: local_month, compiler, **kw) -> str:
     (column,) = element.clauses
     return f"strftime('%Y-%m', {compiler.process(column, **kw)}, '{element.offset_minutes:+d} minutes')"
 
 
 @compiles(local_month, "postgresql")
-def _local_month_pg(element: local_month, compiler, **kw) -> str:  # noqa: ANN001
+def _local_month_pg(element: local_month, compiler, **kw) -> str:
     (column,) = element.clauses
     return (
         f"to_char(({compiler.process(column, **kw)} AT TIME ZONE 'UTC') "
@@ -177,7 +177,7 @@ async def ensure_index(
                 raise
 
 
-def working_day_alias():  # noqa: ANN201 - a fresh alias of the index for one join
+def working_day_alias():
     from sqlalchemy.orm import aliased
 
     return aliased(WorkingDayIndex)

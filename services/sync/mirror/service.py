@@ -175,7 +175,7 @@ def case_for_lapor(
         tracking_id=case.tracking_id,
         title=case.title or "",
         description=case.description,
-        kind=case.kind,  # type: ignore[arg-type]
+        kind=case.kind,
         category_code=case.category_code,
         anonymous=bool(case.anonymous),
         confidential=bool(case.confidential),

@@ -31,7 +31,7 @@ async def get_evaluation(
     actor: EvaluationReader,
     year: Annotated[str | None, Query(description="e.g. 2026")] = None,
     semester: Annotated[str | None, Query(description="1 (Jan–Jun) or 2 (Jul–Dec)")] = None,
-    format: Annotated[str, Query(description="html | csv | xlsx")] = "html",  # noqa: A002
+    format: Annotated[str, Query(description="html | csv | xlsx")] = "html",
 ) -> Response:
     summary_service.check_choice(format, FORMATS, "format")
     calendar = await current_calendar(session, request.app.state.ctx)
