@@ -6,7 +6,6 @@ page accepts ``?ukuran=besar`` / ``?ukuran=normal`` and remembers it in a cookie
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,28 +13,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shared.pages import local_time, remember_text_size, security_headers, text_size
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 CSS_URL = "/konsol/static/konsol.css"
-TEXT_SIZE_COOKIE = "ukuran"
-TEXT_SIZES = ("normal", "besar")
-ONE_YEAR_S = 365 * 24 * 3600
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-#: No script at all; styles from this server only; the QR code is inline SVG markup;
-#: pages cannot be framed (no clickjacking of a form) and never cached.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+#: The QR code of two-factor enrolment is inline SVG markup (``data:``); staff links may
+#: name cases, so the Referer stays on this site.
+SECURITY_HEADERS = security_headers(img_src="'self' data:", referrer="same-origin")
 #: Labels of roles, as officers call them.
 ROLE_LABELS = {
     "admin_instansi": "Admin Instansi",
@@ -51,25 +36,6 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def local_time(value: datetime | None, request: Request) -> str:
-    """``20 Maret 2026, 10.00 WIB`` in the pemda's timezone."""
-    if value is None:
-        return "—"
-    local = value.astimezone(request.app.state.settings.tz)
-    return (
-        f"{local.day} {MONTHS[local.month - 1]} {local.year}, "
-        f"{local:%H.%M} {local.tzname() or ''}".rstrip()
-    )
-
-
-def text_size(request: Request) -> tuple[str, bool]:
-    asked = request.query_params.get(TEXT_SIZE_COOKIE)
-    if asked in TEXT_SIZES:
-        return asked, True
-    saved = request.cookies.get(TEXT_SIZE_COOKIE)
-    return (saved if saved in TEXT_SIZES else "normal"), False
 
 
 def render(
@@ -89,14 +55,11 @@ def render(
         **(context or {}),
     }
     env = environment.overlay()
-    env.filters["waktu"] = lambda value: local_time(value, request)
+    env.filters["waktu"] = lambda value: local_time(value, request.app.state.settings.tz)
     body = env.get_template(template).render(values)
     response = HTMLResponse(
         body, status_code=status_code, headers={**SECURITY_HEADERS, **(headers or {})}
     )
     if changed:
-        response.set_cookie(
-            TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR_S, path="/", samesite="lax",
-            httponly=True, secure=request.app.state.settings.secure_cookies,
-        )  # fmt: skip
+        remember_text_size(response, size, secure=request.app.state.settings.secure_cookies)
     return response

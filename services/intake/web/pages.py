@@ -6,7 +6,6 @@ Text size works without JavaScript: any page accepts ``?ukuran=besar`` or
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared.cases import deadlines
+from shared.pages import local_time, remember_text_size, security_headers, text_size
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -22,25 +22,8 @@ CSS_URL = "/static/web/simpul.css"
 #: The pemda's logo (``SIMPUL_PEMDA_LOGO``, else the demo logo shipped here).
 LOGO_URL = "/static/web/logo"
 DEMO_LOGO = STATIC_DIR / "logo-demo.svg"
-TEXT_SIZE_COOKIE = "ukuran"
-TEXT_SIZES = ("normal", "besar")
-ONE_YEAR_S = 365 * 24 * 3600
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-#: No script, no third-party anything; pages cannot be framed; tracking ids never leak
-#: through the Referer header.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+#: Tracking ids never leak through the Referer header.
+SECURITY_HEADERS = security_headers()
 
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -50,25 +33,6 @@ environment = Environment(
 )
 #: The case's numbers, for the pages that promise them (``shared.cases.deadlines``).
 environment.globals["deadlines"] = deadlines
-
-
-def local_time(value: datetime, request: Request) -> str:
-    """``20 Maret 2026, 10.00 WIB`` in the pemda's timezone."""
-    tz = request.app.state.settings.tz
-    local = value.astimezone(tz)
-    return (
-        f"{local.day} {MONTHS[local.month - 1]} {local.year}, "
-        f"{local:%H.%M} {local.tzname() or ''}".rstrip()
-    )
-
-
-def text_size(request: Request) -> tuple[str, bool]:
-    """The text size to render and whether the query asked to change it."""
-    asked = request.query_params.get(TEXT_SIZE_COOKIE)
-    if asked in TEXT_SIZES:
-        return asked, True
-    saved = request.cookies.get(TEXT_SIZE_COOKIE)
-    return (saved if saved in TEXT_SIZES else "normal"), False
 
 
 def is_https(request: Request) -> bool:
@@ -93,16 +57,13 @@ def render(
         **(context or {}),
     }
     env = environment.overlay()
-    env.filters["waktu"] = lambda value: local_time(value, request)
+    env.filters["waktu"] = lambda value: local_time(value, request.app.state.settings.tz)
     body = env.get_template(template).render(values)
     response = HTMLResponse(
         body, status_code=status_code, headers={**SECURITY_HEADERS, **(headers or {})}
     )
     if changed:
-        response.set_cookie(
-            TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR_S, path="/", samesite="lax",
-            httponly=True, secure=is_https(request),
-        )  # fmt: skip
+        remember_text_size(response, size, secure=is_https(request))
     return response
 
 
