@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.sync.lapor import mapping
-from services.sync.mirror.service import LAPOR_ACTOR
+from services.sync.mirror.support import LAPOR_ACTOR
 from services.sync.ops.service import mirror_state
 from shared.models import Attachment, EventDelivery
 from shared.models.sync import LaporOutboundOp

@@ -21,7 +21,7 @@ from services.sync.lapor import LaporComplaint, LaporFollowup
 from services.sync.lapor.profile import normalise_name
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import INBOUND
-from services.sync.mirror.service import LAPOR_ACTOR
+from services.sync.mirror.support import LAPOR_ACTOR
 from shared.events import emit
 from shared.models import Attachment, Case, CaseMessage, utcnow
 from shared.models.sync import LaporMirror

@@ -59,7 +59,7 @@ from services.sync.lapor import (
 from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import ALERTS, INBOUND, POLL_ERRORS
-from services.sync.mirror.service import LAPOR_ACTOR, client_of
+from services.sync.mirror.support import LAPOR_ACTOR, client_of
 from services.sync.mirror.tuning import tuning_of
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.events import WorkerContext, emit

@@ -32,7 +32,8 @@ from services.sync.confirmation import repository as confirm_repo
 from services.sync.confirmation import service as confirmation
 from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
-from services.sync.mirror.service import case_for_lapor, client_of
+from services.sync.mirror.planning import case_for_lapor
+from services.sync.mirror.support import client_of
 from services.sync.national_export.reading import ExportRow
 from shared.auth import Actor
 from shared.errors import SimpulError

@@ -22,7 +22,8 @@ from services.sync.lapor import LaporError, LaporUnavailable, mapping
 from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import DRIFT_CASES
-from services.sync.mirror.service import RESYNC_EVENT, client_of
+from services.sync.mirror.planning import RESYNC_EVENT
+from services.sync.mirror.support import client_of
 from services.sync.mirror.tuning import tuning_of
 from shared.auth import SYSTEM, Actor
 from shared.events import WorkerContext, emit
