@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from services.sync.inbound.service import check_case, schedule_next_check
+from services.sync.inbound.check import check_case, schedule_next_check
 from shared.models import utcnow
 from shared.models.sla import SlaClock
 from shared.models.sync import LaporMirror

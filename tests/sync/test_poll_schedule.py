@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from services.sync.inbound.service import callback_round, check_case, check_due
+from services.sync.inbound.check import check_case
+from services.sync.inbound.service import callback_round, check_due
 from services.sync.lapor import LaporProfile, mapping
 from services.sync.lapor.pacing import Lane
 from services.sync.mirror.tuning import TUNING_KEY, SyncTuning, tuning_of

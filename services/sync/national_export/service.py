@@ -120,7 +120,7 @@ async def reconcile_export(
     ctx: WorkerContext, rows: list[ExportRow], *, actor: Actor, dry_run: bool = False
 ) -> dict[str, Any]:
     """Plan every row and (unless ``dry_run``) apply it. Returns counts and the rows."""
-    from services.sync.inbound.service import import_complaint
+    from services.sync.inbound.discovery import import_complaint
 
     outcomes: list[RowOutcome] = []
     for row in rows:
