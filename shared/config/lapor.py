@@ -49,6 +49,11 @@ class LaporSettings(BaseModel):
     #: Does the national ``GET /complaints?tags=`` exist and may its answer decide whether an
     #: uncertain create is sent again? Off: never; an operator confirms. Also discovery.
     lapor_search: bool = False
+    #: Has the national team confirmed that LAPOR! calls back ``/webhooks/lapor``? None:
+    #: yes with the embedded simulator (it calls back), no with a real base URL. It says
+    #: how forward-ins can arrive (``services/sync/inbound/coverage.py``); a callback that
+    #: does come is acted on either way.
+    lapor_callbacks: bool | None = None
     lapor_channel_id: int = 13
     #: ``classification_id`` per Simpul kind (JSON object in the environment).
     lapor_classification_ids: dict[str, int] = Field(
@@ -83,6 +88,11 @@ class LaporSettings(BaseModel):
     def embedded_simulator(self) -> bool:
         """True when no LAPOR! base URL is set: the simulator is mounted at ``/lapor-sim``."""
         return not self.lapor_base_url
+
+    @property
+    def lapor_callbacks_expected(self) -> bool:
+        """``SIMPUL_LAPOR_CALLBACKS``, or where unset: only the embedded simulator calls back."""
+        return self.embedded_simulator if self.lapor_callbacks is None else self.lapor_callbacks
 
 
 #: SP4N-LAPOR! settings that differ per environment and integrator

@@ -13,7 +13,8 @@
   /complaints?updated_since=`` is walked from a stored cursor, minus an overlap, to find
   the cases national admins forwarded to this pemda (made into local cases, once per
   national id) and to make changed cases due at once; without it, forwarded cases arrive
-  by callback or by importing the national export (``simpul lapor import``);
+  by callback or by importing the national export (``simpul lapor import``), and where no
+  callbacks are expected either Simpul says so (``inbound/coverage.py``);
 - callbacks are hints: each makes its case due at once (the endpoint) and is acted on
   within a second by the ``lapor-callbacks`` job, which re-reads the case in the callback
   lane — ahead of any polling backlog. The national read, never the callback, is the
