@@ -36,11 +36,11 @@ async def record(
     )
 
 
-def check_version(expected: int | None, current: int, what: str, **details: Any) -> None:
-    """409 ``version_mismatch`` when the caller edited an older version than ``current``."""
-    if expected is not None and expected != current:
+def check_version(expected: int | None, version: int, what: str, **details: Any) -> None:
+    """409 ``version_mismatch`` when the caller edited another version than ``version``."""
+    if expected is not None and expected != version:
         raise Conflict(
-            f"{what} is at version {current}, not {expected}", code="version_mismatch", **details
+            f"{what} is at version {version}, not {expected}", code="version_mismatch", **details
         )
 
 
