@@ -1,0 +1,55 @@
+"""The daily-work pages over httpx: the landing page per role, the worklists, the case page
+and its forms (verify, dispose with a copy, respond, assign), the refusals (stale form,
+forged CSRF, a case one may not read, a disguised attachment)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests import factories
+from tests.routing.conftest import identity_reporter
+
+from .conftest import csrf_of
+
+pytestmark = pytest.mark.anyio
+
+
+def form_of(html: str, action: str) -> dict[str, str]:
+    """The hidden fields (csrf, version, seen_event) of one action's form on a case page."""
+    start = html.index(f'id="aksi-{action}"')
+    chunk = html[start : html.index("</form>", start)]
+    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', chunk))
+
+
+async def open_sms_case(app, **fields) -> str:
+    fields.setdefault("reporter", identity_reporter())
+    case = await factories.open_case(app.state.db, channel="sms", **fields)
+    return case.tracking_id
+
+
+async def test_admin_verifies_and_disposes_with_a_copy(app, browser, make_staff, log_in, drain):
+    admin = await make_staff("rina", role="admin_instansi", opd=None, with_totp=True)
+    await log_in(admin)
+    tid = await open_sms_case(app, category_code="JALAN")
+    await drain()
+    home = await browser.get("/konsol/")
+    assert home.status_code == 200 and tid in home.text
+    queue = await browser.get("/konsol/antrian")
+    assert queue.status_code == 200 and tid in queue.text and "hari kerja" in queue.text
+    page = await browser.get(f"/konsol/kasus/{tid}")
+    assert page.status_code == 200, page.text
+    verified = await browser.post(
+        f"/konsol/kasus/{tid}/aksi/verify",
+        data={**form_of(page.text, "verify"), "kind": "pengaduan", "category": "JALAN"},
+    )
+    assert verified.status_code == 303, verified.text
+    page = await browser.get(verified.headers["location"])
+    disposed = await browser.post(
+        f"/konsol/kasus/{tid}/aksi/dispose",
+        data={**form_of(page.text, "dispose"), "opd": "PUPR", "copies": ["DISHUB"]},
+    )
+    assert disposed.status_code == 303, disposed.text
+    page = await browser.get(disposed.headers["location"])
+    assert "Tersimpan" in page.text
