@@ -13,8 +13,6 @@ from tests.routing.conftest import identity_reporter
 
 from .conftest import csrf_of
 
-pytestmark = pytest.mark.anyio
-
 
 def form_of(html: str, action: str) -> dict[str, str]:
     """The hidden fields (csrf, version, seen_event) of one action's form on a case page."""
