@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests import factories
 from tests.routing.conftest import identity_reporter
-
-from .conftest import csrf_of
 
 
 def form_of(html: str, action: str) -> dict[str, str]:
