@@ -4,23 +4,7 @@ forged CSRF, a case one may not read, a disguised attachment)."""
 
 from __future__ import annotations
 
-import re
-
-from tests import factories
-from tests.routing.conftest import identity_reporter
-
-
-def form_of(html: str, action: str) -> dict[str, str]:
-    """The hidden fields (csrf, version, seen_event) of one action's form on a case page."""
-    start = html.index(f'id="aksi-{action}"')
-    chunk = html[start : html.index("</form>", start)]
-    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', chunk))
-
-
-async def open_sms_case(app, **fields) -> str:
-    fields.setdefault("reporter", identity_reporter())
-    case = await factories.open_case(app.state.db, channel="sms", **fields)
-    return case.tracking_id
+from .work_helpers import form_of, open_sms_case
 
 
 async def test_admin_verifies_and_disposes_with_a_copy(app, browser, make_staff, log_in, drain):

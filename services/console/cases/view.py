@@ -59,7 +59,7 @@ TEXT_FIELD: dict[str, tuple[str, bool]] = {
     "archive": ("reason", True),
     "forward-national": ("reason", True),
     "refer-apip": ("note", False),
-    "note": ("message", True),
+    "note": ("note", True),
 }
 #: What the text box of each action is called on the page.
 TEXT_LABELS: dict[str, str] = {
