@@ -143,7 +143,7 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         await dispose.get_by_label("Dinas Perhubungan").check()
         await dispose.get_by_role("button", name="Disposisi ke OPD").click()
         await page.wait_for_url("**selesai=dispose")
-        assert "Dinas Perhubungan" in await page.locator("dl.ringkas").inner_text()
+        assert "Dinas Perhubungan" in await page.locator("dl.ringkas").first.inner_text()
         await context.close()
 
         context, page = await log_in(browser, live_server, budi, PHONE_SCREEN)
