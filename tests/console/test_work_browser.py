@@ -103,6 +103,14 @@ async def log_in(browser, base_url: str, staff, viewport=DESK_SCREEN):
     return context, page
 
 
+async def open_form(page, action: str):
+    """An action's form, unfolded (each form sits in its own ``<details>``)."""
+    details = page.locator("details.aksi", has=page.locator(f"#aksi-{action}"))
+    if await details.get_attribute("open") is None:
+        await details.locator("summary").click()
+    return page.locator(f"#aksi-{action}")
+
+
 async def launch():
     from playwright.async_api import async_playwright
 
@@ -133,12 +141,12 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         await page.get_by_role("link", name=tid).click()
         await page.wait_for_url(f"**/konsol/kasus/{tid}")
         await page.screenshot(path=shots("kasus-admin"), full_page=True)
-        verify = page.locator("#aksi-verify")
+        verify = await open_form(page, "verify")
         await verify.get_by_label("Jenis laporan").select_option("pengaduan")
         await verify.get_by_label("Kategori").select_option(label="Jalan dan Jembatan")
         await verify.get_by_role("button", name="Verifikasi").click()
         await page.wait_for_url("**selesai=verify")
-        dispose = page.locator("#aksi-dispose")
+        dispose = await open_form(page, "dispose")
         await dispose.get_by_label("Perangkat daerah penanggung jawab").select_option("PUPR")
         await dispose.get_by_label("Dinas Perhubungan").check()
         await dispose.get_by_role("button", name="Disposisi ke OPD").click()
@@ -151,7 +159,7 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         await page.wait_for_url("**/konsol/kotak-masuk")
         await page.screenshot(path=shots("kotak-masuk"), full_page=True)
         await page.get_by_role("link", name=tid).click()
-        respond = page.locator("#aksi-respond")
+        respond = await open_form(page, "respond")
         await respond.get_by_label("Ini tanggapan akhir").check()
         await respond.get_by_label("Pesan untuk pelapor").fill(
             "Lampu jalan sudah diganti oleh petugas pada hari ini."
@@ -192,7 +200,7 @@ async def test_apip_answers_a_referral_and_leadership_downloads_the_xlsx(
         await page.wait_for_url("**/konsol/rujukan")
         await page.screenshot(path=shots("rujukan"), full_page=True)
         await page.get_by_role("link", name=tid).click()
-        respond = page.locator("#aksi-respond")
+        respond = await open_form(page, "respond")
         await respond.get_by_label("Pesan untuk pelapor").fill(
             "Inspektorat telah memeriksa dan menjatuhkan sanksi kepada petugas."
         )
