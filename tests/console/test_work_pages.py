@@ -4,7 +4,7 @@ forged CSRF, a case one may not read, a disguised attachment)."""
 
 from __future__ import annotations
 
-from .work_helpers import form_of, open_sms_case
+from .work_helpers import form_of, open_sms_case, submit
 
 
 async def test_admin_verifies_and_disposes_with_a_copy(app, browser, make_staff, log_in, drain):
@@ -55,3 +55,63 @@ async def test_reports_with_the_console_session(app, browser, make_staff, log_in
     assert (await browser.get("/konsol/antrian")).status_code == 403
     home = await browser.get("/konsol/")
     assert "/konsol/laporan" in home.text
+
+
+async def test_the_opd_distributes_to_a_colleague_and_the_copy_holder_only_adds_notes(
+    app, browser, make_staff, log_in, client, admin_headers, drain
+):
+    tid = await open_sms_case(app, category_code="JALAN")
+    for action, body in (("verify", {}), ("dispose", {"opd": "PUPR", "copies": ["DISHUB"]})):
+        answer = await client.post(f"/admin/cases/{tid}/{action}", json=body, headers=admin_headers)
+        assert answer.status_code == 200, answer.text
+    await drain()
+    budi = await make_staff("budi", role="opd", opd="PUPR", full_name="Budi Santoso")
+    ani = await make_staff("ani", role="opd", opd="PUPR", full_name="Ani Lestari")
+    dina = await make_staff("dina", role="opd", opd="DISHUB", full_name="Dina Pratiwi")
+    await log_in(budi)
+    inbox = await browser.get("/konsol/kotak-masuk")
+    assert tid in inbox.text and "hari kerja" in inbox.text
+    assigned = await submit(browser, tid, "assign", {"assignee": f"user:{ani.id}"})
+    assert assigned.status_code == 303, assigned.text
+    browser.cookies.clear()
+    await log_in(ani)
+    mine = await browser.get("/konsol/kotak-masuk", params={"milik_saya": "ya"})
+    assert tid in mine.text and "Petugas: Ani Lestari" in mine.text
+    returned = await submit(browser, tid, "return", {"reason": ""})
+    assert returned.status_code == 422 and "Alasan: wajib diisi" in returned.text
+    browser.cookies.clear()
+    await log_in(dina)
+    copy = await browser.get(f"/konsol/kasus/{tid}")
+    assert copy.status_code == 200
+    assert 'id="aksi-note"' in copy.text
+    assert 'id="aksi-respond"' not in copy.text and 'id="aksi-assign"' not in copy.text
+    noted = await submit(browser, tid, "note", {"note": "Rambu di lokasi juga rusak."})
+    assert noted.status_code == 303, noted.text
+    page = await browser.get(noted.headers["location"])
+    assert "Rambu di lokasi juga rusak." in page.text and "Catatan internal" in page.text
+
+
+async def test_a_reply_template_fills_the_text_with_the_case(
+    app, browser, make_staff, log_in, client, admin_headers
+):
+    made = await client.post(
+        "/admin/reply-templates",
+        json={
+            "title": "Minta foto",
+            "body": "Laporan {nomor}: mohon kirim foto lokasi. Salam, {petugas}",
+            "actions": ["request-info"],
+        },
+        headers=admin_headers,
+    )
+    assert made.status_code == 201, made.text
+    await log_in(
+        await make_staff(
+            "rina", role="admin_instansi", opd=None, with_totp=True, full_name="Rina Wulandari"
+        )
+    )
+    tid = await open_sms_case(app)
+    page = await browser.get(f"/konsol/kasus/{tid}")
+    link = f"?aksi=request-info&amp;templat={made.json()['id']}"
+    assert link in page.text
+    filled = await browser.get(f"/konsol/kasus/{tid}{link.replace('&amp;', '&')}")
+    assert f"Laporan {tid}: mohon kirim foto lokasi. Salam, Rina Wulandari" in filled.text
