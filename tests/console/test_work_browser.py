@@ -126,7 +126,7 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         "rina", role="admin_instansi", opd=None, with_totp=True, full_name="Rina Wulandari"
     )
     budi = await make_staff("budi", role="opd", opd="PUPR", full_name="Budi Santoso")
-    await send_sms(live_server, "modem1:2001", "Lampu jalan mati di Jl. Merdeka No. 10 Kediri")
+    await send_sms(live_server, "modem1:2001", "Jalan rusak berlubang di Jl. Merdeka No. 10 Kediri")
     await drain()
     async with db.session() as session:
         tid = (await session.scalars(select(Case.tracking_id))).one()
@@ -136,7 +136,9 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         await page.get_by_role("link", name="Antrian verifikasi").first.click()
         await page.wait_for_url("**/konsol/antrian")
         row = page.locator("li.kasus", has_text=tid)
-        assert "SMS" in await row.inner_text() and "hari kerja" in await row.inner_text()
+        text = await row.inner_text()
+        assert "SMS" in text and "hari kerja" in text and "Jalan rusak berlubang" in text
+        assert "Saran OPD: Dinas Pekerjaan Umum dan Penataan Ruang" in text
         await page.screenshot(path=shots("antrian"), full_page=True)
         await page.get_by_role("link", name=tid).click()
         await page.wait_for_url(f"**/konsol/kasus/{tid}")
@@ -162,20 +164,20 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         respond = await open_form(page, "respond")
         await respond.get_by_label("Ini tanggapan akhir").check()
         await respond.get_by_label("Pesan untuk pelapor").fill(
-            "Lampu jalan sudah diganti oleh petugas pada hari ini."
+            "Lubang jalan sudah ditambal oleh petugas pada hari ini."
         )
-        photo = tmp_path / "lampu.png"
+        photo = tmp_path / "jalan.png"
         photo.write_bytes(PNG_BYTES)
         await respond.get_by_label("Lampiran").set_input_files(str(photo))
         await page.screenshot(path=shots("kasus-opd"), full_page=True)
         await respond.get_by_role("button", name="Beri tanggapan").click()
         await page.wait_for_url("**selesai=respond")
-        assert "lampu.png" in await page.content()
+        assert "jalan.png" in await page.content()
 
-        await send_sms(live_server, "modem1:2002", f"#{tid} Terima kasih, lampunya sudah menyala")
+        await send_sms(live_server, "modem1:2002", f"#{tid} Terima kasih, jalannya sudah mulus")
         await page.reload()
         thread = page.locator("ol.percakapan").first
-        assert "lampunya sudah menyala" in await thread.inner_text()
+        assert "jalannya sudah mulus" in await thread.inner_text()
         assert "Pelapor" in await thread.inner_text()
         await context.close()
     finally:
