@@ -115,3 +115,22 @@ async def test_a_reply_template_fills_the_text_with_the_case(
     assert link in page.text
     filled = await browser.get(f"/konsol/kasus/{tid}{link.replace('&amp;', '&')}")
     assert f"Laporan {tid}: mohon kirim foto lokasi. Salam, Rina Wulandari" in filled.text
+
+
+async def test_the_queue_pages_filters_by_url_and_refuses_a_bad_date_in_words(
+    app, browser, make_staff, log_in
+):
+    await log_in(await make_staff("rina", role="admin_instansi", opd=None, with_totp=True))
+    for n in range(27):
+        await open_sms_case(app, description=f"Sampah menumpuk di pasar nomor {n}")
+    first = await browser.get("/konsol/antrian", params={"kanal": "sms", "q": "sampah"})
+    assert (
+        first.status_code == 200 and "27 kasus" in first.text and "halaman 1 dari 2" in first.text
+    )
+    assert "/konsol/antrian?q=sampah&amp;kanal=sms&amp;halaman=2" in first.text
+    second = await browser.get("/konsol/antrian?kanal=sms&q=sampah&halaman=2")
+    assert second.text.count('class="kasus') == 2
+    none = await browser.get("/konsol/antrian", params={"kanal": "whatsapp"})
+    assert "0 kasus" in none.text and "Tidak ada kasus yang cocok." in none.text
+    bad = await browser.get("/konsol/antrian", params={"dari": "1 Desember"})
+    assert bad.status_code == 422 and "TTTT-BB-HH" in bad.text
