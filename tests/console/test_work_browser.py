@@ -27,7 +27,6 @@ from sqlalchemy import select
 from services.intake.channels.sms_gateway import signed_headers
 from shared.models import Case
 from tests.intake.conftest import SMS_GATEWAY_SECRET, with_channels
-from tests.sync.conftest import ServerThread
 
 from .conftest import PASSWORD
 from .test_login_browser import CHROMIUM, CHROMIUM_ARGS, DOCS
@@ -52,17 +51,6 @@ PNG_BYTES = base64.b64decode(
 def settings(settings):
     """Plain http to the live server (no ``Secure`` cookie) and the SMS gateway's secret."""
     return with_channels(settings.model_copy(update={"public_base_url": "http://127.0.0.1"}))
-
-
-@pytest.fixture
-def live_server(app, settings):
-    from services.embedded import create_app
-
-    server = ServerThread(create_app(settings, run_workers=False)).start()
-    try:
-        yield server.base_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture
