@@ -143,10 +143,12 @@ async def test_sms_case_verified_disposed_answered_and_the_reply_joins_the_threa
         await page.wait_for_url("**selesai=dispose")
         assert "Dinas Perhubungan" in await page.locator("dl.ringkas").first.inner_text()
         await context.close()
+        await drain()  # the clocks follow (the live server runs no workers)
 
         context, page = await log_in(browser, live_server, budi, PHONE_SCREEN)
         await page.get_by_role("link", name="Kotak masuk").first.click()
         await page.wait_for_url("**/konsol/kotak-masuk")
+        assert "(batas penyelesaian)" in await page.locator("li.kasus", has_text=tid).inner_text()
         await page.screenshot(path=shots("kotak-masuk"), full_page=True)
         await page.get_by_role("link", name=tid).click()
         respond = await open_form(page, "respond")
