@@ -62,6 +62,19 @@ TEXT_FIELD: dict[str, tuple[str, bool]] = {
     "refer-apip": ("note", False),
     "note": ("note", True),
 }
+#: The order of the forms on the page: the usual next step first (it is the one unfolded).
+ACTION_ORDER = (
+    "verify",
+    "dispose",
+    "respond",
+    "request-info",
+    "refer-apip",
+    "forward-national",
+    "return",
+    "reopen",
+    "archive",
+    "note",
+)
 #: What the text box of each action is called on the page.
 TEXT_LABELS: dict[str, str] = {
     "note": "Catatan internal (tidak dikirim ke pelapor)",
@@ -129,7 +142,10 @@ async def case_page(
         tz=settings.tz,
     )
     templates = await replies.list_templates(session)
-    actions = list(view["allowed_actions"])
+    actions = sorted(
+        view["allowed_actions"],
+        key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else len(ACTION_ORDER),
+    )
     owner = await owns_case(session, actor, case)
     colleagues = (
         await assignment.colleagues(session, case.opd_code)
