@@ -26,6 +26,7 @@ from services.console.deps import (
     require_console_roles,
 )
 from services.sla.calendar.service import current_calendar
+from services.sla.pages import html_page
 from services.sla.reports import export, service, targets
 from services.sla.reports.evaluation.rendering import file_response, render_html
 from services.sla.reports.evaluation.service import evaluation, parse_semester
@@ -183,7 +184,7 @@ async def evaluation_page(
     if fmt != "html":
         return file_response(ev, fmt, f"evaluasi-{y}-semester-{s}")
     html = render_html(ev, f"/konsol/laporan/evaluasi?tahun={y}&semester={s}&format=csv")
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    return html_page(html)
 
 
 @router.get("/target", dependencies=[require_console_roles(*LEADERSHIP_ROLES)])
