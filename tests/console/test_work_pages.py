@@ -4,6 +4,8 @@ forged CSRF, a case one may not read, a disguised attachment)."""
 
 from __future__ import annotations
 
+import re
+
 from .work_helpers import form_of, open_sms_case, submit
 
 
@@ -134,3 +136,31 @@ async def test_the_queue_pages_filters_by_url_and_refuses_a_bad_date_in_words(
     assert "0 kasus" in none.text and "Tidak ada kasus yang cocok." in none.text
     bad = await browser.get("/konsol/antrian", params={"dari": "1 Desember"})
     assert bad.status_code == 422 and "TTTT-BB-HH" in bad.text
+
+
+async def test_an_answer_with_a_photo_is_viewable_inline_and_never_executed(
+    app, browser, make_staff, log_in, client, admin_headers
+):
+    tid = await open_sms_case(app, category_code="JALAN")
+    for action, body in (("verify", {}), ("dispose", {"opd": "PUPR"})):
+        answer = await client.post(f"/admin/cases/{tid}/{action}", json=body, headers=admin_headers)
+        assert answer.status_code == 200, answer.text
+    await log_in(await make_staff("budi", role="opd", opd="PUPR"))
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    answered = await submit(
+        browser,
+        tid,
+        "respond",
+        {"message": "Sudah ditambal.", "final": "1"},
+        files=[("files", ("tambal.png", photo, "image/png"))],
+    )
+    assert answered.status_code == 303, answered.text
+    page = await browser.get(answered.headers["location"])
+    found = re.search(rf'href="(/konsol/kasus/{tid}/lampiran/\d+)">tambal.png', page.text)
+    assert found, page.text
+    served = await browser.get(found.group(1))
+    assert served.status_code == 200 and served.content == photo
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["content-disposition"].startswith("inline")
+    assert "sandbox" in served.headers["content-security-policy"]
+    assert served.headers["x-content-type-options"] == "nosniff"
