@@ -122,6 +122,37 @@ ACTION_LABELS: dict[str, str] = {
     "assign": "Distribusikan ke petugas",
 }
 
+#: Staff roles, as officers call them (the console and the ops board).
+ROLE_LABELS: dict[str, str] = {
+    "admin_instansi": "Admin Instansi",
+    "opd": "Pejabat Penghubung / Admin UPP",
+    "apip": "APIP (Inspektorat)",
+    "viewer": "Pimpinan",
+    "operator": "Operator",
+}
+#: What each SLA clock is for, as officers call it.
+CLOCK_LABELS: dict[str, str] = {
+    "verification": "Batas verifikasi",
+    "missing_info": "Batas kelengkapan data pelapor",
+    "resolution": "Batas penyelesaian",
+    "closure": "Penutupan otomatis",
+}
+#: The state of an SLA clock.
+CLOCK_STATE_LABELS: dict[str, str] = {
+    "running": "Berjalan",
+    "paused": "Dijeda",
+    "breached": "Terlambat",
+    "stopped": "Berhenti",
+}
+#: The event consumers the ops board shows a backlog for (``shared.events.subscriptions``).
+WORKER_LABELS: dict[str, str] = {
+    "routing": "Saran OPD (routing)",
+    "sla": "Jam SLA",
+    "sync": "Sinkronisasi SP4N-LAPOR!",
+    "notify": "Pemberitahuan",
+    "media": "Lampiran dari saluran",
+}
+
 #: What anyone with the tracking ID sees: the lifecycle's steps, no internal hand-offs.
 PUBLIC_TIMELINE: tuple[CaseEvent, ...] = (
     CaseEvent.RECEIVED,
@@ -143,3 +174,14 @@ def status_label(status: str) -> str:
 
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
+
+
+#: The state of a case's LAPOR! mirror (``shared.models.sync.LaporMirror.state``), as staff read it.
+MIRROR_STATE_LABELS: dict[str, str] = {
+    "not_mirrored": "Belum dikirim ke SP4N-LAPOR!",
+    "pending": "Menunggu dikirim ke SP4N-LAPOR!",
+    "created": "Tercatat di SP4N-LAPOR!",
+    "held": "Ditahan: perlu diperiksa operator",
+    "to_confirm": "Perlu konfirmasi operator (hasil pengiriman belum pasti)",
+    "paused": "Sinkronisasi dijeda",
+}

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.sla.pages import CSS_URL
 from services.sla.reports import export
 
 from .schemas import EXPORT_COLUMNS, RATINGS, SUPPRESSED
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -42,6 +42,7 @@ def _delta_text(value: Any) -> str:
 
 def render_html(ev: dict[str, Any], csv_href: str | None = None) -> str:
     return templates.get_template("evaluation.html").render(
+        css_url=CSS_URL,
         e=ev,
         num=_num,
         pct=_pct_text,
@@ -69,7 +70,7 @@ def file_response(ev: dict[str, Any], fmt: str, name: str) -> Response:
     if fmt == "csv":
         body, media = export.to_csv(rows, EXPORT_COLUMNS), "text/csv; charset=utf-8"
     else:
-        body, media = export.to_xlsx(rows, EXPORT_COLUMNS, "Evaluasi"), XLSX_TYPE
+        body, media = export.to_xlsx(rows, EXPORT_COLUMNS, "Evaluasi"), export.XLSX_TYPE
     return Response(
         body,
         media_type=media,
