@@ -4,6 +4,7 @@ before the redirect; a refusal says why in Bahasa Indonesia and keeps what was t
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import select
@@ -50,7 +51,9 @@ async def test_the_form_accepts_photos_and_pdfs_as_evidence(client, db, settings
     )
     assert letter.content_type == "application/pdf" and letter.size_bytes == len(PDF)
     stored = AttachmentStore(settings.data_dir).path_for(photo.storage_key)
-    assert Path(stored).read_bytes() == PNG and photo.storage_key.endswith(photo.sha256)
+    assert await asyncio.to_thread(Path(stored).read_bytes) == PNG and photo.storage_key.endswith(
+        photo.sha256
+    )
 
 
 async def test_an_empty_file_input_is_no_attachment(client, db):
