@@ -129,30 +129,20 @@ class Directory:
     opds: dict[str, Opd]
 
     def opd_officers(self, opd_code: str, settings: Settings) -> list[Officer]:
-        users = self.officers.get(opd_code) or []
-        if users:
-            return _from_accounts(users, "opd", PEJABAT_PENGHUBUNG)
-        opd = self.opds.get(opd_code)
-        return _stand_in(
-            opd.contact if opd else None,
-            f"opd:{opd_code}:{PEJABAT_PENGHUBUNG}",
-            "opd",
-            PEJABAT_PENGHUBUNG,
-            settings,
-        )
+        return self._of_opd(opd_code, PEJABAT_PENGHUBUNG, settings)
 
     def penanggung_jawab(self, opd_code: str, settings: Settings) -> list[Officer]:
-        users = self.chiefs.get(opd_code) or []
+        return self._of_opd(opd_code, PENANGGUNG_JAWAB, settings)
+
+    def _of_opd(self, opd_code: str, role: str, settings: Settings) -> list[Officer]:
+        """The OPD's accounts in ``role``, else the contact written on the OPD for it."""
+        chief = role == PENANGGUNG_JAWAB
+        users = (self.chiefs if chief else self.officers).get(opd_code) or []
         if users:
-            return _from_accounts(users, "opd", PENANGGUNG_JAWAB)
+            return _from_accounts(users, "opd", role)
         opd = self.opds.get(opd_code)
-        return _stand_in(
-            opd.penanggung_jawab if opd else None,
-            f"opd:{opd_code}:{PENANGGUNG_JAWAB}",
-            "opd",
-            PENANGGUNG_JAWAB,
-            settings,
-        )
+        written = (opd.penanggung_jawab if chief else opd.contact) if opd else None
+        return _stand_in(written, f"opd:{opd_code}:{role}", "opd", role, settings)
 
     def admin_instansi(self, settings: Settings) -> list[Officer]:
         if self.admins:

@@ -113,6 +113,7 @@ async def test_a_mail_to_the_pemda_becomes_a_case_and_is_answered_by_email(
     [ack] = inbox.to(CITIZEN)
     assert f"[#{case.tracking_id}]" in ack["Subject"]
     assert ack["Message-ID"].startswith(f"<simpul.{case.tracking_id}.")
+    assert ack["In-Reply-To"] == message_id  # one conversation in the reporter's mail program
 
 
 async def test_the_same_message_posted_twice_is_one_case(client, db):

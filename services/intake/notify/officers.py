@@ -21,21 +21,15 @@ from shared.notify.officers import load_directory, unique
 OFFICER_EVENTS = frozenset({CaseEvent.DISPOSED, CaseEvent.RETURNED})
 
 
+#: The ``officer_rows`` keys ``queue_message`` takes (status and times are its own).
+_QUEUED = ("case_id", "event_id", "audience", "channel", "recipient", "template", "body",
+           "dedup_key", "params")  # fmt: skip
+
+
 async def _queue(session: AsyncSession, rows: list[dict]) -> int:
     queued = 0
     for row in rows:
-        queued += await repo.queue_message(
-            session,
-            case_id=row["case_id"],
-            event_id=row["event_id"],
-            audience=row["audience"],
-            channel=row["channel"],
-            recipient=row["recipient"],
-            template=row["template"],
-            body=row["body"],
-            dedup_key=row["dedup_key"],
-            params=row["params"],
-        )
+        queued += await repo.queue_message(session, **{k: row[k] for k in _QUEUED})
     return queued
 
 
