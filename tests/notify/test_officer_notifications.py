@@ -216,3 +216,21 @@ async def test_an_opd_without_accounts_is_on_record_by_its_role_name(app, db, dr
     await drain("notify")
     [row] = [m for m in await messages(db) if m.template == "officer_disposed"]
     assert (row.channel, row.recipient) == ("log", "opd:DISDIK:pejabat_penghubung")
+
+
+async def test_an_officer_on_telegram_gets_the_notice_in_their_chat(app, db, drain, settings):
+    settings.telegram_bot_token = SecretStr("123:bot-token")
+    settings.telegram_api_base_url = "https://telegram.example.test"
+    await account(db, "opd", "DUKCAPIL", telegram_chat_id="987654", notify_channel="telegram")
+    case_id = await open_case(db, wib("2026-11-02 10:00"))
+    await step(db, case_id, "disposed", wib("2026-11-02 12:00"), opd="DUKCAPIL")
+    await drain("notify")
+    with respx.mock(assert_all_called=True) as router:
+        route = router.post("https://telegram.example.test/bot123:bot-token/sendMessage").mock(
+            return_value=httpx.Response(200, json={"ok": True, "result": {"message_id": 5}})
+        )
+        await send_all(app, db)
+    [call] = route.calls
+    sent = json.loads(call.request.content)
+    assert sent["chat_id"] == 987654
+    assert "Pengaduan baru" in sent["text"] and "/konsol/kasus/" in sent["text"]
