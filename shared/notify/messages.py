@@ -83,6 +83,14 @@ def disposed_notice(
     )
 
 
+def referred_notice(*, tracking_id: str, opd_name: str | None) -> str:
+    to = opd_name or "Inspektorat"
+    return (
+        f"Pengaduan {tracking_id} diteruskan ke {to} (APIP) karena diduga menyangkut "
+        "penyalahgunaan wewenang. Mohon diperiksa dan ditindaklanjuti."
+    )
+
+
 def returned_notice(*, tracking_id: str, opd_name: str | None, reason: str | None) -> str:
     by = f" oleh {opd_name}" if opd_name else ""
     why = f" Alasan: {' '.join(reason.split())[:300]}" if reason else ""

@@ -16,7 +16,8 @@ sender.py``), so a pemda without a WhatsApp contract still reaches its officers 
 
 Who is told:
 
-* the OPD's officers: its active ``opd`` accounts (pejabat penghubung and Admin UPP);
+* the OPD's officers: its active ``opd`` accounts (pejabat penghubung and Admin UPP); for
+  the Inspektorat (OPD kind ``apip``), the active ``apip`` accounts;
 * its penanggung jawab: active accounts with ``penanggung_jawab_opd`` = the OPD;
 * Admin Instansi: the active ``admin_instansi`` accounts (none yet: the desk's address,
   ``SIMPUL_ADMIN_INSTANSI_EMAIL``, else the ``log`` line ``admin_instansi``).
@@ -44,6 +45,8 @@ EMAIL_CHANNEL = "email"
 #: The Admin Instansi desk, as a recipient when no Admin Instansi account exists.
 ADMIN_INSTANSI_DESK = "admin_instansi"
 
+#: The OPD kind of the Inspektorat (``refer-apip``), whose officers are ``apip`` accounts.
+APIP_KIND = "apip"
 PEJABAT_PENGHUBUNG = "pejabat_penghubung"
 PENANGGUNG_JAWAB = "penanggung_jawab"
 ADMIN_INSTANSI = "admin_instansi"
@@ -173,6 +176,15 @@ async def load_directory(session: AsyncSession, opd_codes: Iterable[str]) -> Dir
         ):
             chiefs.setdefault(user.penanggung_jawab_opd or "", []).append(user)
         opds = {o.code: o for o in await session.scalars(select(Opd).where(Opd.code.in_(codes)))}
+        inspectorates = [code for code, opd in opds.items() if opd.kind == APIP_KIND]
+        if inspectorates:  # the Inspektorat's people hold ``apip`` accounts, bound to no OPD
+            apip = list(
+                await session.scalars(
+                    select(StaffUser).where(active, StaffUser.role == "apip").order_by(StaffUser.id)
+                )
+            )
+            for code in inspectorates:
+                officers.setdefault(code, []).extend(apip)
     admins = list(
         await session.scalars(
             select(StaffUser)

@@ -234,3 +234,19 @@ async def test_an_officer_on_telegram_gets_the_notice_in_their_chat(app, db, dra
     sent = json.loads(call.request.content)
     assert sent["chat_id"] == 987654
     assert "Pengaduan baru" in sent["text"] and "/konsol/kasus/" in sent["text"]
+
+
+async def test_a_case_referred_to_apip_reaches_the_inspektorat(
+    app, db, drain, settings, smtp_server
+):
+    inbox, port = smtp_server
+    use_smtp(settings, port)
+    auditor = "auditor@inspektorat.example.go.id"
+    await account(db, "apip", email=auditor, notify_channel="email")
+    case_id = await open_case(db, wib("2026-11-02 10:00"))
+    await step(db, case_id, "referred_apip", wib("2026-11-02 12:00"), opd="INSPEKTORAT",
+               opd_name="Inspektorat Daerah")  # fmt: skip
+    await drain("notify")
+    await send_all(app, db)
+    [mail] = inbox.to(auditor)
+    assert "APIP" in text_of(mail) and "/konsol/kasus/" in text_of(mail)

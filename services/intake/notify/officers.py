@@ -1,5 +1,6 @@
 """Officers hear of the cases that reach their desk: a case disposed to their OPD (and its
-copies, tembusan), a case returned by an OPD to Admin Instansi.
+copies, tembusan), a case referred to the Inspektorat (APIP), a case returned by an OPD to
+Admin Instansi.
 
 Queued by the ``notify`` consumer in the event's own delivery transaction, one message per
 person (``dedup_key = "<event id>:<person>"``, so a redelivered event queues nothing twice),
@@ -15,10 +16,15 @@ from services.intake.notify import repository as repo
 from shared.cases.events import CaseEvent, DisposedPayload, OpdPayload, payload_of
 from shared.config import Settings
 from shared.models import Case, Category, Event, utcnow
-from shared.notify.messages import disposed_notice, officer_rows, returned_notice
+from shared.notify.messages import (
+    disposed_notice,
+    officer_rows,
+    referred_notice,
+    returned_notice,
+)
 from shared.notify.officers import load_directory, unique
 
-OFFICER_EVENTS = frozenset({CaseEvent.DISPOSED, CaseEvent.RETURNED})
+OFFICER_EVENTS = frozenset({CaseEvent.DISPOSED, CaseEvent.REFERRED_APIP, CaseEvent.RETURNED})
 
 
 #: The ``officer_rows`` keys ``queue_message`` takes (status and times are its own).
@@ -81,6 +87,16 @@ async def notify_officers(session: AsyncSession, event: Event, settings: Setting
                 dedup_prefix=f"{event.id}:copy",
                 **common,
             )
+        return await _queue(session, rows)
+    if event.type == CaseEvent.REFERRED_APIP and isinstance(payload, OpdPayload) and payload.opd:
+        directory = await load_directory(session, [payload.opd])
+        rows = officer_rows(
+            directory.opd_officers(payload.opd, settings),
+            template="officer_disposed",
+            notice=referred_notice(tracking_id=case.tracking_id, opd_name=payload.opd_name),
+            dedup_prefix=str(event.id),
+            **common,
+        )
         return await _queue(session, rows)
     code = (payload.opd or payload.previous_opd) if isinstance(payload, OpdPayload) else None
     directory = await load_directory(session, [code] if code else [])
