@@ -250,3 +250,27 @@ async def test_a_case_referred_to_apip_reaches_the_inspektorat(
     await send_all(app, db)
     [mail] = inbox.to(auditor)
     assert "APIP" in text_of(mail) and "/konsol/kasus/" in text_of(mail)
+
+
+async def test_admin_instansi_names_an_opds_penanggung_jawab_through_the_users_api(client, db):
+    from shared.identity import tokens
+
+    async with db.session() as session:
+        admin, _ = await users.create_user(
+            session, username="rina.pj", full_name="Rina", role="admin_instansi"
+        )
+        _row, token = await tokens.create_ops_token(
+            session, role="admin_instansi", name="skrip", owner=admin
+        )
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"username": "kadis.pupr", "full_name": "Kadis PUPR", "role": "viewer",
+            "email": "kadis@pupr.example.go.id", "penanggung_jawab_opd": "PUPR"}  # fmt: skip
+    created = await client.post("/admin/users", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["penanggung_jawab_opd"] == "PUPR"
+    wrong = await client.patch(
+        f"/admin/users/{created.json()['id']}",
+        json={"penanggung_jawab_opd": "TIDAKADA"},
+        headers=headers,
+    )
+    assert wrong.status_code == 422 and "unknown_opd" in wrong.text
