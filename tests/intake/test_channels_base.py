@@ -30,7 +30,7 @@ CONTRACT_PATHS = {
     "whatsapp": "/webhooks/whatsapp",
     "telegram": "/webhooks/telegram",
     "facebook": "/webhooks/facebook",
-    "email": "/webhooks/email",
+    "email": "/webhooks/email/mime",
 }
 
 

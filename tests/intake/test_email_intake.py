@@ -70,7 +70,7 @@ def signed(raw: bytes, *, key: str = KEY, envelope: str = CITIZEN) -> tuple[dict
 
 async def post(client, raw: bytes, **kw):
     data, files = signed(raw, **kw)
-    return await client.post("/webhooks/email", data=data, files=files)
+    return await client.post("/webhooks/email/mime", data=data, files=files)
 
 
 async def count(db, model) -> int:
@@ -279,6 +279,6 @@ async def test_a_mail_with_only_a_photo_is_a_case(client, db):
 
 async def test_a_form_encoded_post_without_the_message_is_quarantined_not_a_case(client, db):
     data, _ = signed(b"x")
-    answer = await client.post("/webhooks/email", data=data)
+    answer = await client.post("/webhooks/email/mime", data=data)
     assert answer.status_code == 200  # acked: the provider would redeliver the same post
     assert await count(db, Case) == 0

@@ -1,6 +1,6 @@
 """E-mail as a channel: the inbound-mail webhook behind the one channel interface.
 
-``POST /webhooks/email``: the provider's post (``multipart/form-data`` or form-encoded)
+``POST /webhooks/email/mime``: the provider's post (``multipart/form-data`` or form-encoded)
 carries the raw message as ``body-mime``, the SMTP envelope sender as ``sender`` and the
 signature fields (``signature.py``). One post is one message; its dedup key is the
 message's ``Message-ID``. What :meth:`EmailAdapter.parse` leaves out (no case, no reply,
@@ -43,7 +43,7 @@ RAW_FIELD = "body-mime"
 
 class EmailAdapter(ChannelAdapter):
     name: ClassVar[str] = EMAIL_ADAPTER
-    path: ClassVar[str] = "/webhooks/email"
+    path: ClassVar[str] = "/webhooks/email/mime"
 
     def enabled(self, settings: Settings) -> bool:
         return bool(secret_value(settings.email_webhook_signing_key))
