@@ -92,7 +92,13 @@ class Settings(
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="SIMPUL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="SIMPUL_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # A refused setting names the field and the reason, never the value: a value may
+        # be a key or a password.
+        hide_input_in_errors=True,
     )
 
     @model_validator(mode="after")

@@ -224,3 +224,11 @@ def test_production_refuses_a_category_map_file_that_is_not_there(tmp_path):
     present = tmp_path / "map.csv"
     present.write_text("simpul_code,national_id\nJALAN,436\n", encoding="utf-8")
     assert _settings(**{**PRODUCTION, "lapor_category_map_file": str(present)})
+
+
+def test_a_refused_setting_never_echoes_its_value() -> None:
+    """A startup error names the setting and the reason; the value may be a secret."""
+    with pytest.raises(ValidationError) as refused:
+        Settings(port="s3cret-typed-in-the-wrong-place")
+    assert "port" in str(refused.value)
+    assert "s3cret" not in str(refused.value)

@@ -82,7 +82,7 @@ def test_first_matching_rule_wins_then_category_then_keywords_then_nothing():
     d = decide(Complaint("Terima kasih"), rules, active_opds=opds, categories=cats)
     assert (d.source, d.opd_code) == ("none", None)
     d = decide(Complaint("sampah di pasar"), rules, active_opds={"PUPR": "PUPR"}, categories=cats)
-    assert d.source == "none" and "inactive" in d.checks[1].note
+    assert d.source == "none" and "tidak aktif" in d.checks[1].note
 
 
 # -- rules API ------------------------------------------------------------------------------------

@@ -24,6 +24,15 @@ from typing import Any
 VALUE_CONDITIONS = ("category", "kecamatan", "desa", "channel", "kind")
 CONDITIONS = (*VALUE_CONDITIONS, "keywords")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+#: How a reason names each condition: the reason is read by officers, in Bahasa Indonesia.
+CONDITION_WORDS = {
+    "category": "kategori",
+    "kecamatan": "kecamatan",
+    "desa": "desa",
+    "channel": "kanal",
+    "kind": "jenis",
+    "keywords": "kata kunci",
+}
 
 
 def fold(text: str | None) -> str:
@@ -148,15 +157,18 @@ def decide(
         if check.matched and rule.target_opd_code not in active_opds:
             check.matched, check.note = (
                 False,
-                f"target OPD {rule.target_opd_code} is inactive; rule skipped",
+                f"OPD tujuan {rule.target_opd_code} tidak aktif; aturan dilewati",
             )
         checks.append(check)
         if check.matched:
-            described = ", ".join(f"{k}={v}" for k, v in check.matched_conditions.items())
+            described = "; ".join(
+                f"{CONDITION_WORDS.get(k, k)}: {', '.join(v) if isinstance(v, list) else v}"
+                for k, v in check.matched_conditions.items()
+            )
             return Decision(
                 opd_code=rule.target_opd_code,
                 source="rule",
-                reason=f"rule #{rule.id} '{rule.name}' matched ({described})",
+                reason=f"cocok dengan aturan #{rule.id} '{rule.name}' ({described})",
                 rule=rule,
                 category=complaint.category,
                 matched_conditions=check.matched_conditions,
@@ -170,7 +182,7 @@ def decide(
             return Decision(
                 opd_code=default_opd,
                 source="category",
-                reason=f"no rule matched; default OPD of category {complaint.category}",
+                reason=f"tidak ada aturan yang cocok; OPD bawaan kategori {complaint.category}",
                 category=complaint.category,
                 auto_dispose=auto,
                 checks=checks,
@@ -183,7 +195,7 @@ def decide(
                     opd_code=default_opd,
                     source="category_keywords",
                     reason=(
-                        f"no rule matched; text matches keywords of category {code} "
+                        f"tidak ada aturan yang cocok; teks memuat kata kunci kategori {code} "
                         f"({', '.join(found)})"
                     ),
                     category=code,
@@ -193,6 +205,9 @@ def decide(
     return Decision(
         opd_code=None,
         source="none",
-        reason="no rule, category default or keyword matched: Admin Instansi routes it by hand",
+        reason=(
+            "tidak ada aturan, OPD bawaan kategori, atau kata kunci yang cocok: "
+            "Admin Instansi menentukan OPD secara manual"
+        ),
         checks=checks,
     )
