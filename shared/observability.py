@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logfilter import install_record_filter, redact_event
@@ -131,22 +131,36 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with 413 before reading them into memory."""
+    """Refuse bodies over ``max_bytes`` with 413 before reading them into memory.
+
+    A browser's form post (``Accept: text/html``, e.g. the web form with five photos) is
+    told in Bahasa Indonesia on a page with a way back; an API client gets the JSON error.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
+    def _refusal(self, scope: Scope) -> Response:
+        from shared.errors import error_response
+
+        accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+        if "text/html" in accept:
+            megabytes = max(1, self.max_bytes // (1024 * 1024))
+            return HTMLResponse(
+                TOO_LARGE_PAGE.format(megabytes=megabytes),
+                status_code=413,
+                headers={"Content-Security-Policy": "default-src 'none'"},
+            )
+        return error_response(413, "too_large", f"request body over {self.max_bytes} bytes")
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from shared.errors import error_response
-
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            response = error_response(413, "too_large", f"request body over {self.max_bytes} bytes")
-            await response(scope, receive, send)
+            await self._refusal(scope)(scope, receive, send)
             return
         received = 0
 
@@ -162,8 +176,23 @@ class BodySizeLimitMiddleware:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            response = error_response(413, "too_large", f"request body over {self.max_bytes} bytes")
-            await response(scope, receive, send)
+            await self._refusal(scope)(scope, receive, send)
+
+
+#: The page a browser gets for a body over the limit (no template engine needed here).
+TOO_LARGE_PAGE = """<!DOCTYPE html>
+<html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Kiriman terlalu besar</title></head>
+<body><main>
+<h1>Kiriman terlalu besar</h1>
+<p>Isian dan lampiran yang Anda kirim melebihi {megabytes} MB seluruhnya, sehingga tidak
+dapat kami terima. Tidak ada yang tersimpan.</p>
+<p>Tekan tombol <strong>Kembali</strong> pada peramban (isian Anda biasanya masih ada),
+kurangi jumlah atau ukuran lampiran (misalnya foto beresolusi lebih kecil), lalu kirim
+lagi.</p>
+</main></body></html>
+"""
 
 
 class _BodyTooLarge(Exception):

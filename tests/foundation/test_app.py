@@ -64,3 +64,18 @@ async def test_metrics_never_show_secrets(app, client, path):
     body = (await client.get(path)).text
     for secret in ("demo-auth-key", "demo-token", "demo-lapor-webhook-secret"):
         assert secret not in body
+
+
+async def test_a_browser_over_the_limit_is_told_in_words(app, client):
+    """The web form with five large photos: a page in Bahasa Indonesia, not JSON."""
+    response = await client.post(
+        "/lapor",
+        content=b"x" * (13 * 1024 * 1024),
+        headers={
+            "Accept": "text/html,application/xhtml+xml",
+            "Content-Type": "multipart/form-data",
+        },
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Kiriman terlalu besar" in response.text and "12 MB" in response.text

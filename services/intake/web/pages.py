@@ -54,6 +54,7 @@ def render(
         "css_url": CSS_URL,
         "logo_url": LOGO_URL,
         "pemda_name": request.app.state.settings.pemda_name,
+        "max_upload_mb": request.app.state.settings.max_body_bytes // (1024 * 1024),
         **(context or {}),
     }
     env = environment.overlay()
