@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
+from services.console.admin.endpoints import router as admin_router
 from services.console.deps import EXCEPTION_HANDLERS
 from services.console.home.endpoints import router as home_router
 from services.console.identity.account import router as account_router
@@ -28,7 +29,14 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="console",
         description="Staff console: server-rendered pages for officers (/konsol)",
-        routers=[static_router, login_router, account_router, tokens_router, home_router],
+        routers=[
+            static_router,
+            login_router,
+            account_router,
+            tokens_router,
+            home_router,
+            admin_router,
+        ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
     )
 

@@ -29,7 +29,9 @@ from .schemas import (
 public_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 admin_router = APIRouter(prefix="/admin/calendar", tags=["calendar admin"])
 
-AdminInstansi = Annotated[Actor, require_roles(Role.ADMIN_INSTANSI)]
+#: Who sets holiday overrides (the console's page admits the same).
+OVERRIDE_WRITERS = (Role.ADMIN_INSTANSI,)
+AdminInstansi = Annotated[Actor, require_roles(*OVERRIDE_WRITERS)]
 OpsReader = Annotated[Actor, require_roles(*OPS_ROLES)]
 
 

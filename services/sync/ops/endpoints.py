@@ -22,8 +22,11 @@ from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/sync", tags=["SP4N-LAPOR! mirror (ops)"])
 
-Reader = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI, Role.VIEWER)]
-Operator = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI)]
+#: Who reads the mirror's state and who acts on it (the console's /konsol/operasi the same).
+READER_ROLES = (Role.OPERATOR, Role.ADMIN_INSTANSI, Role.VIEWER)
+OPERATOR_ROLES = (Role.OPERATOR, Role.ADMIN_INSTANSI)
+Reader = Annotated[Actor, require_roles(*READER_ROLES)]
+Operator = Annotated[Actor, require_roles(*OPERATOR_ROLES)]
 
 
 async def _case(session: Any, tracking_id: str) -> Any:
