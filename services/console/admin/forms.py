@@ -134,7 +134,9 @@ def validated(schema: type[M], data: dict[str, Any], labels: dict[str, str]) -> 
         for error in exc.errors():
             field = str(error["loc"][0]) if error.get("loc") else ""
             least = (error.get("ctx") or {}).get("min_length", 1)
-            if error["type"] == "string_too_short" and least > 1:
+            if error.get("input", "") is None:
+                what = "wajib diisi"
+            elif error["type"] == "string_too_short" and least > 1:
                 what = f"paling sedikit {least} karakter"
             else:
                 what = PROBLEMS.get(error["type"], "tidak sah")
