@@ -12,6 +12,7 @@ from services.console.home.endpoints import router as home_router
 from services.console.identity.account import router as account_router
 from services.console.identity.api_tokens import router as tokens_router
 from services.console.identity.login import router as login_router
+from services.console.operations.endpoints import router as operations_router
 from services.console.pages import CSS_URL, STATIC_DIR
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
@@ -36,6 +37,7 @@ def spec() -> ServiceSpec:
             tokens_router,
             home_router,
             admin_router,
+            operations_router,
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
     )

@@ -18,6 +18,17 @@ ROLE_LINKS = {
             "/admin/board",
             "Kasus terbuka, tenggat, dan OPD yang berisiko terlambat.",
         ),
+        (
+            "Administrasi",
+            "/konsol/admin/petugas",
+            "Petugas, OPD, kategori, aturan penerusan, "
+            "hari libur lokal, templat balasan, aplikasi dan kunci API.",
+        ),
+        (
+            "Operasi",
+            "/konsol/operasi",
+            "Sinkronisasi SP4N-LAPOR!, kiriman gagal, perlu konfirmasi.",
+        ),
     ],
     "opd": [
         ("Papan pemantauan OPD", "/admin/board", "Kasus OPD Anda dan tenggat tindak lanjutnya."),
@@ -25,9 +36,18 @@ ROLE_LINKS = {
     "apip": [],
     "viewer": [
         ("Papan pemantauan", "/admin/board", "Ringkasan kinerja penanganan pengaduan."),
+        ("Sinkronisasi SP4N-LAPOR!", "/konsol/operasi", "Keadaan cermin laporan nasional."),
     ],
     "operator": [
         ("Papan pemantauan", "/admin/board", "Antrean proses dan sinkronisasi SP4N-LAPOR!."),
+        (
+            "Operasi",
+            "/konsol/operasi",
+            "Sinkronisasi, kiriman gagal dan pengiriman ulang, "
+            "karantina webhook, perlu konfirmasi, kesehatan pekerja.",
+        ),
+        ("Akun teknis", "/konsol/admin/petugas", "Akun operator lain."),
+        ("Aplikasi & kunci API", "/konsol/admin/aplikasi", "Aplikasi lokal dan kunci API-nya."),
     ],
 }
 

@@ -82,10 +82,8 @@ async def confirm_create(
     tracking_id: str, body: ConfirmIn, request: Request, session: DbSession, actor: Operator
 ) -> dict:
     case = await _case(session, tracking_id)
-    if body.outcome == "not_created":
-        return await confirm.confirm_not_created(session, case, actor)
     client = request.app.state.ctx.resources.get("lapor")
-    return await confirm.confirm_created(session, client, case, body.lapor_complaint_id, actor)
+    return await confirm.settle(session, client, case, body.outcome, body.lapor_complaint_id, actor)
 
 
 @router.post(
@@ -126,10 +124,7 @@ async def dead_letters(
 
 @router.post("/dead-letters/{delivery_id}/replay", summary="Replay one dead delivery")
 async def replay_one(delivery_id: int, session: DbSession, actor: Operator) -> dict:
-    count = await service.replay_dead(session, actor, delivery_id=delivery_id)
-    if not count:
-        raise NotFound(f"no dead delivery {delivery_id}", code="dead_letter_not_found")
-    return {"replayed": count}
+    return {"replayed": await service.replay_one(session, actor, delivery_id)}
 
 
 @router.post("/dead-letters/replay", summary="Replay every dead delivery of a consumer")
