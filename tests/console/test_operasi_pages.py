@@ -122,7 +122,9 @@ async def test_perlu_konfirmasi_is_settled_and_conflicts_are_said_plainly(
     csrf = csrf_of(page.text)
     url = f"/konsol/operasi/konfirmasi/{waiting.tracking_id}"
     no_number = await browser.post(url, data={"csrf": csrf, "hasil": "created", "nomor": ""})
-    assert no_number.status_code == 422 and "Isi nomor laporan" in no_number.text, no_number.text[-3000:]
+    assert no_number.status_code == 422 and "Isi nomor laporan" in no_number.text, no_number.text[
+        -3000:
+    ]
     taken = await browser.post(url, data={"csrf": csrf, "hasil": "created", "nomor": "4242"})
     assert taken.status_code == 409 and "sudah tertaut ke laporan lain" in taken.text
     assert 'value="4242"' in taken.text  # what was typed stays
