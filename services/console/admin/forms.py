@@ -16,10 +16,14 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
+from services.console.cases.forms import FormRefused
+from services.console.deps import ConsolePage, page_render
 from shared.errors import SimpulError
 from shared.identity.tokens import CredentialError
 
@@ -96,12 +100,18 @@ PROBLEMS = {
 }
 
 
-class Refused(Exception):
-    """A change the rules refuse: the sentence to show and the page's HTTP status."""
+#: A change the rules refuse: the sentence to show and the page's HTTP status (the case
+#: page's own exception: one kind of refusal in the console).
+Refused = FormRefused
 
-    def __init__(self, message: str, status_code: int = 422) -> None:
-        super().__init__(message)
-        self.message, self.status_code = message, status_code
+
+def not_found(request: Request, page: ConsolePage, message: str, back_url: str) -> Response:
+    """The "tidak ditemukan" page (404) of a row that is not there, or not the caller's."""
+    return page_render(
+        request, page, "galat.html",
+        {"heading": "Tidak ditemukan", "message": message, "back_url": back_url},
+        status_code=404,
+    )  # fmt: skip
 
 
 def refusal_text(error: SimpulError) -> str:

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.console.admin.forms import Refused, attempt, text, validated
+from services.console.admin.forms import Refused, attempt, not_found, text, validated
 from services.console.deps import ConsolePage, ConsoleUser, CsrfChecked, page_render
 from services.console.deps import require_console_roles as roles
 from services.routing.staff import repository, schemas, service
@@ -120,12 +120,7 @@ async def _detail_page(
     try:
         user = await attempt(session, service.get_managed(session, page.actor, user_id))
     except Refused as refused:
-        return page_render(
-            request, page, "galat.html",
-            {"heading": "Tidak ditemukan", "message": refused.message,
-             "back_url": "/konsol/admin/petugas"},
-            status_code=404,
-        )  # fmt: skip
+        return not_found(request, page, refused.message, "/konsol/admin/petugas")
     live = await sessions.active_sessions(session, user.id, settings)
     return page_render(
         request, page, "admin_petugas_detail.html",

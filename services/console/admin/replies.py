@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.console.admin.forms import Refused, attempt, chosen, text, validated
+from services.console.admin.forms import Refused, attempt, chosen, not_found, text, validated
 from services.console.deps import ConsolePage, ConsoleUser, CsrfChecked, page_render
 from services.console.deps import require_console_roles as roles
 from services.routing.replies import service
@@ -67,12 +67,7 @@ async def _edit_page(
     try:
         row = await attempt(session, service.get_template(session, template_id))
     except Refused as refused:
-        return page_render(
-            request, page, "galat.html",
-            {"heading": "Tidak ditemukan", "message": refused.message,
-             "back_url": "/konsol/admin/templat"},
-            status_code=404,
-        )  # fmt: skip
+        return not_found(request, page, refused.message, "/konsol/admin/templat")
     return page_render(
         request, page, "admin_templat_ubah.html",
         _context(template=service.as_dict(row), form=page.form if error else None, error=error),
@@ -133,17 +128,15 @@ async def update_template(
     return await _update(request, page, session, template_id, data, "ubah")
 
 
-@router.post("/{template_id}/pensiun")
-async def retire_template(
-    template_id: int, request: Request, page: CsrfChecked, session: DbSession
-) -> Response:
-    data = {"active": False, "version": text(page.form, "versi")}
-    return await _update(request, page, session, template_id, data, "pensiun")
+#: The two buttons: retire (no longer offered) and offer again.
+STATES = {"pensiun": False, "aktif": True}
 
 
-@router.post("/{template_id}/aktif")
-async def restore_template(
-    template_id: int, request: Request, page: CsrfChecked, session: DbSession
+@router.post("/{template_id}/{state}")
+async def retire_or_restore(
+    template_id: int, state: str, request: Request, page: CsrfChecked, session: DbSession
 ) -> Response:
-    data = {"active": True, "version": text(page.form, "versi")}
-    return await _update(request, page, session, template_id, data, "aktif")
+    if state not in STATES:
+        return not_found(request, page, "Tindakan tidak dikenal.", "/konsol/admin/templat")
+    data = {"active": STATES[state], "version": text(page.form, "versi")}
+    return await _update(request, page, session, template_id, data, state)
