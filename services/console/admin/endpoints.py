@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from services.console.admin import officers, reference, replies
+from services.console.admin import clients, holidays, officers, reference, replies, rules
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,5 +16,5 @@ async def admin_home() -> Response:
     return RedirectResponse("/konsol/admin/petugas", status_code=303)
 
 
-for _part in (officers, reference, replies):
+for _part in (officers, reference, rules, holidays, replies, clients):
     router.include_router(_part.router)

@@ -66,6 +66,10 @@ MESSAGES = {
     "tidak aktif).",
     "rule_shadowed": "Aturan di atasnya sudah menangkap semua laporan yang cocok dengan "
     "aturan ini, jadi aturan ini tidak akan pernah dipakai.",
+    "unknown_category": "Kategori tidak dikenal atau tidak aktif: aturan tidak akan pernah cocok.",
+    "unknown_kecamatan": "Kecamatan tidak dikenal atau tidak aktif: aturan tidak akan pernah cocok.",
+    "unknown_channel": "Kanal tidak dikenal.",
+    "unknown_kind": "Jenis laporan tidak dikenal.",
     "override_exists": "Tanggal itu sudah punya pengaturan hari libur lokal yang berlaku.",
     "override_not_found": "Pengaturan hari libur tidak ditemukan.",
     "override_revoked": "Pengaturan itu sudah dicabut.",
