@@ -4,8 +4,10 @@ Skips with a visible reason when Debian's Chromium is not installed."""
 
 from __future__ import annotations
 
+import os
 import re
 
+import pytest
 from sqlalchemy import select
 
 from shared.models.identity import StaffUser
@@ -55,3 +57,38 @@ async def test_admin_creates_an_officer_and_a_reply_template(
         template = await session.scalar(select(ReplyTemplate))
     assert (officer.role, officer.opd_code, officer.password_temporary) == ("opd", "PUPR", True)
     assert (template.title, template.actions) == ("Sedang ditinjau", "respond")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SIMPUL_UPDATE_SCREENSHOTS"),
+    reason="screenshots of the other administration pages: only with SIMPUL_UPDATE_SCREENSHOTS=1",
+)
+async def test_screenshots_of_the_administration_pages(app, settings, make_staff, tmp_path):
+    admin = await make_staff("rina", role="admin_instansi", opd=None, with_totp=True)
+    async with app.state.db.session() as session:
+        await client_app(session)
+    with live_console(settings) as base:
+        async with phone_page() as page:
+            await log_in(page, base, admin, "/konsol/admin/aturan")
+            await page.get_by_label("Nama aturan").fill("Jalan rusak ke PUPR")
+            await page.get_by_label("Kata kunci (pisahkan dengan ;)").fill("jalan rusak; aspal")
+            await page.get_by_label("OPD tujuan").select_option("PUPR")
+            await page.get_by_role("button", name="Simpan aturan").click()
+            await page.wait_for_url("**selesai=baru")
+            await page.get_by_label("Teks laporan").fill("Jalan rusak di depan pasar Kediri")
+            await page.get_by_role("button", name="Uji").click()
+            await page.wait_for_url("**uji_teks=**")
+            await shoot(page, tmp_path, "admin-aturan")
+            for path, name in (
+                ("/konsol/admin/hari-libur", "admin-hari-libur"),
+                ("/konsol/admin/aplikasi", "admin-aplikasi"),
+                ("/konsol/admin/kategori", "admin-kategori"),
+            ):
+                await page.goto(f"{base}{path}")
+                await shoot(page, tmp_path, name)
+
+
+async def client_app(session) -> None:
+    from shared.identity import tokens
+
+    await tokens.create_client_app(session, "Aplikasi Kabupaten")
