@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shared.cases.labels import ROLE_LABELS
 from shared.pages import local_time, remember_text_size, security_headers, text_size
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -21,14 +22,6 @@ CSS_URL = "/konsol/static/konsol.css"
 #: The QR code of two-factor enrolment is inline SVG markup (``data:``); staff links may
 #: name cases, so the Referer stays on this site.
 SECURITY_HEADERS = security_headers(img_src="'self' data:", referrer="same-origin")
-#: Labels of roles, as officers call them.
-ROLE_LABELS = {
-    "admin_instansi": "Admin Instansi",
-    "opd": "Pejabat Penghubung / Admin UPP",
-    "apip": "APIP (Inspektorat)",
-    "viewer": "Pimpinan",
-    "operator": "Operator",
-}
 
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),

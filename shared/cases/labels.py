@@ -122,6 +122,37 @@ ACTION_LABELS: dict[str, str] = {
     "assign": "Distribusikan ke petugas",
 }
 
+#: Staff roles, as officers call them (the console and the ops board).
+ROLE_LABELS: dict[str, str] = {
+    "admin_instansi": "Admin Instansi",
+    "opd": "Pejabat Penghubung / Admin UPP",
+    "apip": "APIP (Inspektorat)",
+    "viewer": "Pimpinan",
+    "operator": "Operator",
+}
+#: What each SLA clock is for, as officers call it.
+CLOCK_LABELS: dict[str, str] = {
+    "verification": "Batas verifikasi",
+    "missing_info": "Batas kelengkapan data pelapor",
+    "resolution": "Batas penyelesaian",
+    "closure": "Penutupan otomatis",
+}
+#: The state of an SLA clock.
+CLOCK_STATE_LABELS: dict[str, str] = {
+    "running": "Berjalan",
+    "paused": "Dijeda",
+    "breached": "Terlambat",
+    "stopped": "Berhenti",
+}
+#: The event consumers the ops board shows a backlog for (``shared.events.subscriptions``).
+WORKER_LABELS: dict[str, str] = {
+    "routing": "Saran OPD (routing)",
+    "sla": "Jam SLA",
+    "sync": "Sinkronisasi SP4N-LAPOR!",
+    "notify": "Pemberitahuan",
+    "media": "Lampiran dari saluran",
+}
+
 #: What anyone with the tracking ID sees: the lifecycle's steps, no internal hand-offs.
 PUBLIC_TIMELINE: tuple[CaseEvent, ...] = (
     CaseEvent.RECEIVED,

@@ -126,7 +126,10 @@ async def test_html_is_a_printable_indonesian_page(client, admin_headers, scenar
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
-    assert '<html lang="id">' in html and "@media print" in html and "<script" not in html
+    assert '<html lang="id">' in html and "<script" not in html and "<style" not in html
+    assert '<link rel="stylesheet" href="/statistik/gaya.css">' in html
+    assert "@media print" in (await client.get("/statistik/gaya.css")).text
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert "Evaluasi Pengelolaan Pengaduan Masyarakat Semester I 2026" in html
     assert "dibandingkan dengan Semester II 2025" in html
     trend = html.split('id="tren-resolved_pct"')[1].split("</tr>")[0]

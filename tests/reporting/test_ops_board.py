@@ -10,6 +10,8 @@ import pytest
 from shared.cases.labels import STATUS_LABELS
 from shared.models import utcnow
 from shared.models.sla import SlaClock
+from shared.models.sync import LaporMirror
+from shared.pages import local_time
 from tests.reporting.factories import add_cases, make_case
 
 
@@ -94,6 +96,40 @@ async def test_board_shows_cases_clocks_and_opds_at_risk(client, staff_cookie, d
         in html
     )
     assert "Antrian sinkronisasi" in html
+
+
+async def test_board_speaks_indonesian_in_the_pemdas_time(client, staff_cookie, db, settings):
+    """Clock kinds and states, the role and the workers in words; every time in WIB."""
+    await seed(db)
+    since = dt.datetime(2026, 3, 20, 3, 0, tzinfo=dt.UTC)  # 10.00 WIB
+    (case,) = await add_cases(db, [make_case(utcnow(), status="received", title="Banjir")])
+    await add_cases(db, [LaporMirror(case_id=case.id, state="to_confirm", updated_at=since)])
+    await login(client, staff_cookie, "admin_instansi", name="Wayan")
+    html = (await client.get("/admin/board")).text
+    for words in ("Batas penyelesaian", "Berjalan", "Terlambat", "(Admin Instansi)", "Jam SLA"):
+        assert words in html
+    assert local_time(since, settings.tz) == "20 Maret 2026, 10.00 WIB"
+    assert "<td>20 Maret 2026, 10.00 WIB</td>" in html
+    assert "WIB</p>" in html  # the board's own "as of" time
+    for raw in ("UTC", "admin_instansi", ">running<", ">breached<", ">resolution<", ">sync<"):
+        assert raw not in html
+
+
+async def test_board_sends_the_security_headers(client, staff_cookie) -> None:
+    """Never framed, no script, styles from this server only — also on the refusal."""
+    for role, status in (("viewer", 200), ("apip", 403)):
+        client.cookies.clear()
+        await login(client, staff_cookie, role)
+        response = await client.get("/admin/board")
+        assert response.status_code == status
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "style-src 'self'" in policy
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+        if status == 200:
+            assert "<style" not in response.text and 'href="/statistik/gaya.css"' in response.text
+    css = await client.get("/statistik/gaya.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
 
 async def test_opd_board_shows_only_its_own(client, staff_cookie, db) -> None:

@@ -72,8 +72,33 @@ async def test_page_shows_the_year_in_indonesian(client, db) -> None:
     assert "Statistik Pengaduan Masyarakat Tahun 2025" in html
     assert "<strong>5</strong>" in html  # received
     assert "<strong>40,0%</strong>" in html  # 2 of 5 resolved
-    assert 'role="img"' in html and '<title id="grafik-kategori-title">' in html
-    assert "<script" not in html
+    assert '<figure class="grafik" id="grafik-kategori" role="img"' in html
+    assert "<script" not in html and "<style" not in html
+
+
+async def test_long_labels_are_shown_whole(client, db) -> None:
+    """The chart's labels are text that wraps, not cut at a width (the old SVG clipped
+    "Dinas Pekerjaan Umum dan Penataan Ruang" to 32 characters)."""
+    await seed(db)
+    html = (await client.get("/statistik", params={"tahun": "2025"})).text
+    assert '<span class="label">Dinas Pekerjaan Umum dan Penataan Ruang</span>' in html
+    chart = html.split('id="grafik-opd"')[1].split("</figure>")[0]
+    assert 'aria-label="Pengaduan per perangkat daerah: Dinas Pekerjaan Umum' in html
+    assert chart.count('<li class="baris">') == 3  # PUPR, PDAM, DISDIK
+
+
+async def test_statistics_pages_send_the_security_headers(client, db) -> None:
+    """As ``/lapor``: no script, styles from this server only, never framed."""
+    await seed(db)
+    for path in ("/statistik?tahun=2025", "/statistik/gaya.css"):
+        response = await client.get(path)
+        assert response.status_code == 200
+    page = await client.get("/statistik")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert 'href="/statistik/gaya.css"' in page.text
 
 
 async def test_rahasia_is_counted_but_never_described(client, db) -> None:
@@ -138,10 +163,34 @@ async def test_page_renders_in_a_browser_without_personal_data(db, live_server, 
     assert await page.get_attribute("html", "lang") == "id"
     heading = await page.text_content("h1")
     assert heading == "Statistik Pengaduan Masyarakat Tahun 2025"
-    assert await page.locator("svg[role=img]").count() == 4
+    assert await page.locator("figure[role=img]").count() == 4
     html = await page.content()
     for secret in (NAME, PHONE, NIK, SECRET_TITLE):
         assert secret not in html
     link = page.get_by_role("link", name="Unduh data 2025 (CSV)")
     assert await link.get_attribute("href") == "/statistik/data.csv?tahun=2025"
+    await page.close()
+
+
+@pytest.mark.browser
+async def test_charts_stay_readable_on_a_phone(db, live_server, browser) -> None:
+    """At 360 px the label stands above its bar, whole and in a readable size; the page
+    does not scroll sideways; on a wide screen label and bar share a line."""
+    await seed(db)
+    page = await browser.new_page(viewport={"width": 360, "height": 740})
+    await page.goto(f"{live_server}/statistik?tahun=2025")
+    row = page.locator("#grafik-opd .baris").first
+    label, bar = row.locator(".label"), row.locator(".batang")
+    assert await label.text_content() == "Dinas Pekerjaan Umum dan Penataan Ruang"
+    label_box, bar_box = await label.bounding_box(), await bar.bounding_box()
+    assert label_box and bar_box
+    assert label_box["y"] + label_box["height"] <= bar_box["y"] + 1  # stacked
+    assert bar_box["width"] > 200  # the bar uses the width of the phone
+    size = await label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 14
+    assert await label.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing clipped
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await page.set_viewport_size({"width": 1200, "height": 800})
+    label_box, bar_box = await label.bounding_box(), await bar.bounding_box()
+    assert label_box and bar_box and abs(label_box["y"] - bar_box["y"]) < label_box["height"]
     await page.close()

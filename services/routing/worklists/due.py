@@ -8,18 +8,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shared.calendar import WorkingCalendar
+from shared.cases.labels import CLOCK_LABELS
 from shared.models.sla import SlaClock
 
 #: Clock states that still count for a case (a breached clock runs on until stopped).
 OPEN_CLOCK_STATES = frozenset({"running", "breached", "paused"})
 
-#: What each clock is for, as officers call it.
-CLOCK_LABELS: dict[str, str] = {
-    "verification": "Batas verifikasi",
-    "missing_info": "Batas kelengkapan data pelapor",
-    "resolution": "Batas penyelesaian",
-    "closure": "Penutupan otomatis",
-}
 #: Levels of a deadline: how the console colours it.
 OK, WARNING, BREACHED, PAUSED = "ok", "warning", "breached", "paused"
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.sla.calendar.service import current_calendar
+from services.sla.pages import CSS_URL, html_page
 from services.sla.reports.evaluation import rendering as evaluation_rendering
 from services.sla.reports.evaluation import repository as published_evaluations
 from services.sla.reports.evaluation.service import semester_label
@@ -19,7 +20,7 @@ from shared.errors import NotFound, Unprocessable
 from shared.models import utcnow
 
 from . import service
-from .svg import bar_chart
+from .chart import bar_chart
 
 router = APIRouter(tags=["public statistics"])
 templates = Environment(
@@ -44,7 +45,7 @@ def _section(section_id: str, title: str, column: str, rows: list[service.Public
         "title": title,
         "column": column,
         "rows": rows,
-        "svg": bar_chart(f"grafik-{section_id}", title, items),
+        "chart": bar_chart(f"grafik-{section_id}", title, items),
     }
 
 
@@ -75,6 +76,7 @@ async def statistik(
     ]
     this_year = utcnow().year
     html = templates.get_template("statistik.html").render(
+        css_url=CSS_URL,
         s=stats,
         years=list(range(this_year, this_year - YEARS_SHOWN, -1)),
         sections=[
@@ -89,7 +91,7 @@ async def statistik(
         suppressed=service.SUPPRESSED,
         evaluations=evaluations,
     )
-    return HTMLResponse(html)
+    return html_page(html)
 
 
 @router.get("/statistik/data.csv", summary="Open data: the public statistics as CSV")
@@ -134,7 +136,7 @@ async def _published(session: DbSession, ref: str) -> dict:
 )
 async def published_evaluation(ref: str, session: DbSession) -> HTMLResponse:
     figures = await _published(session, ref)
-    return HTMLResponse(
+    return html_page(
         evaluation_rendering.render_html(figures, f"/statistik/evaluasi/{ref}/data.csv")
     )
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from services.sla.board.endpoints import router as board
+    from services.sla.pages import router as stylesheet
     from services.sla.public.endpoints import router as public
 
     from .endpoints import router as reports
     from .evaluation.endpoints import router as evaluation
 
-    return [reports, evaluation, public, board]
+    return [stylesheet, reports, evaluation, public, board]

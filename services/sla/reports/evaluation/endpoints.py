@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from services.sla.calendar.service import current_calendar
+from services.sla.pages import html_page
 from services.sla.reports import service as summary_service
 from shared.auth import Actor, require_roles
 from shared.deps import AppDatabase, DbSession
@@ -39,7 +40,7 @@ async def get_evaluation(
     ev = await evaluation(session, db, calendar, actor, y, s)
     if format == "html":
         href = f"/admin/reports/evaluation?year={y}&semester={s}&format=csv"
-        return HTMLResponse(render_html(ev, href))
+        return html_page(render_html(ev, href))
     return file_response(ev, format, f"evaluasi-{y}-semester-{s}")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.sla.pages import CSS_URL
 from services.sla.reports import export
 
 from .schemas import EXPORT_COLUMNS, RATINGS, SUPPRESSED
@@ -42,6 +43,7 @@ def _delta_text(value: Any) -> str:
 
 def render_html(ev: dict[str, Any], csv_href: str | None = None) -> str:
     return templates.get_template("evaluation.html").render(
+        css_url=CSS_URL,
         e=ev,
         num=_num,
         pct=_pct_text,
