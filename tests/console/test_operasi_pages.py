@@ -47,7 +47,7 @@ async def test_operator_sees_the_mirror_and_every_workers_queue(app, browser, st
     await _as(browser, staff_cookie)
     page = await browser.get("/konsol/operasi")
     assert page.status_code == 200, page.text
-    for words in ("Kesehatan pekerja", "Sinkronisasi SP4N-LAPOR!", "Tenggat (jam SLA)",
+    for words in ("Kesehatan pekerja", "Sinkronisasi SP4N-LAPOR!", "Jam SLA",
                   "ada kiriman gagal", "Jeda sinkronisasi"):  # fmt: skip
         assert words in page.text, words
     paused = await browser.post("/konsol/operasi/jeda", data={"csrf": csrf_of(page.text)})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -27,6 +28,7 @@ from services.sync.mirror.repository import SYNC_CONSUMER
 from services.sync.ops import service
 from services.sync.ops.endpoints import OPERATOR_ROLES, READER_ROLES
 from services.sync.ops.schemas import ConfirmIn
+from shared.cases.labels import WORKER_LABELS
 from shared.cases.service import get_by_tracking_id
 from shared.deps import DbSession
 from shared.events.subscriptions import SUBSCRIPTIONS
@@ -35,14 +37,6 @@ router = APIRouter(prefix="/konsol/operasi", tags=["console"], include_in_schema
 PAGE_SIZE = 50
 #: A queue whose oldest pending delivery waits longer than this is shown as lagging.
 LAGGING_AFTER_S = 300
-#: The consumers, as operators call them.
-CONSUMER_LABELS = {
-    "routing": "Penerusan (saran OPD)",
-    "sla": "Tenggat (jam SLA)",
-    "sync": "Sinkronisasi SP4N-LAPOR!",
-    "notify": "Pemberitahuan ke pelapor dan petugas",
-    "media": "Unduhan lampiran dari penyedia",
-}
 MIRROR_LABELS = {
     "pending": "menunggu dikirim",
     "created": "sudah ada di SP4N-LAPOR!",
@@ -82,7 +76,7 @@ def workers_health(consumers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]
             state = "tertinggal"
         else:
             state = "lancar"
-        rows.append({"name": name, "label": CONSUMER_LABELS.get(name, name), "state": state,
+        rows.append({"name": name, "label": WORKER_LABELS.get(name, name), "state": state,
                      "oldest_min": int(queue["oldest_pending_s"] // 60), **queue})  # fmt: skip
     return rows
 
@@ -125,7 +119,7 @@ async def _dead_letters_page(
     items = await service.dead_letters(session, chosen, PAGE_SIZE, offset)
     return page_render(
         request, page, "operasi_surat_mati.html",
-        {"items": _moments(items, "created_at"), "consumer": consumer, "consumers": CONSUMER_LABELS,
+        {"items": _moments(items, "created_at"), "consumer": consumer, "consumers": WORKER_LABELS,
          "offset": offset, "page_size": PAGE_SIZE, "can_act": _can_act(page), "error": error,
          "done": DONE.get(request.query_params.get("selesai", ""))},
         status_code=status_code,
@@ -153,7 +147,8 @@ async def replay_one(
             consumer=consumer,
         )  # fmt: skip
     return RedirectResponse(
-        f"/konsol/operasi/surat-mati?antrean={consumer}&selesai=kirim-ulang", status_code=303
+        f"/konsol/operasi/surat-mati?{urlencode({'antrean': consumer})}&selesai=kirim-ulang",
+        status_code=303,
     )
 
 
@@ -164,7 +159,8 @@ async def replay_all(request: Request, page: CsrfChecked, session: DbSession) ->
         session, page.actor, consumer=None if consumer == "semua" else consumer
     )
     return RedirectResponse(
-        f"/konsol/operasi/surat-mati?antrean={consumer}&selesai=kirim-ulang", status_code=303
+        f"/konsol/operasi/surat-mati?{urlencode({'antrean': consumer})}&selesai=kirim-ulang",
+        status_code=303,
     )
 
 
