@@ -153,6 +153,7 @@ def as_dict(user: StaffUser, active_sessions: int) -> dict[str, Any]:
         "phone": user.phone,
         "telegram_chat_id": user.telegram_chat_id,
         "notify_channel": user.notify_channel,
+        "penanggung_jawab_opd": user.penanggung_jawab_opd,
         "active": user.active,
         "two_factor": user.totp_enabled,
         "password_temporary": user.password_temporary,
