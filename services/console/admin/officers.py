@@ -55,14 +55,15 @@ LABELS = {
     "email": "Surel",
     "phone": "Telepon",
 }
-#: The buttons of an account's page: URL word → (service function, shows a new password).
+#: The buttons of an account's page: URL word → the API's action (``ACCOUNT_ACTIONS``), or
+#: None for "end every session" (``service.end_sessions``).
 ACTIONS = {
-    "reset-sandi": (service.reset_password, True),
-    "aktifkan": (service.reactivate, True),
-    "reset-dua-faktor": (service.reset_two_factor, False),
-    "buka-kunci": (service.unlock, False),
-    "nonaktifkan": (service.deactivate, False),
-    "akhiri-sesi": (service.end_sessions, False),
+    "reset-sandi": "reset-password",
+    "aktifkan": "reactivate",
+    "reset-dua-faktor": "reset-2fa",
+    "buka-kunci": "unlock",
+    "nonaktifkan": "deactivate",
+    "akhiri-sesi": None,
 }
 DONE = {
     "reset-sandi": "Kata sandi sementara baru dibuat; semua sesi akun ini diakhiri.",
@@ -207,17 +208,23 @@ async def account_action(
             request, page, session, settings, user_id, status_code=404,
             error="Tindakan tidak dikenal.",
         )  # fmt: skip
-    do, shows_password = ACTIONS[action]
+    name, origin = ACTIONS[action], Origin.of(request)
     try:
-        result = await attempt(session, do(session, page.actor, user_id, Origin.of(request)))
+        if name is None:
+            await attempt(session, service.end_sessions(session, page.actor, user_id, origin))
+            temporary = None
+        else:
+            _user, temporary = await attempt(
+                session, service.act(session, page.actor, user_id, name, origin)
+            )
     except Refused as refused:
         return await _detail_page(
             request, page, session, settings, user_id, status_code=refused.status_code,
             error=refused.message,
         )  # fmt: skip
-    if shows_password:
+    if temporary:
         return await _detail_page(
-            request, page, session, settings, user_id, temporary_password=result[1],
+            request, page, session, settings, user_id, temporary_password=temporary,
             done=DONE[action],
         )  # fmt: skip
     return RedirectResponse(f"/konsol/admin/petugas/{user_id}?selesai={action}", status_code=303)
