@@ -108,6 +108,42 @@ def is_bad_value(exc: DBAPIError) -> bool:
     )
 
 
+async def invalid_request_response(_req: Request, exc: RequestValidationError) -> JSONResponse:
+    """A request that does not fit its schema: 422 naming the first field (400 for JSON
+    that does not parse). Module-level so a service's pages can answer with a page and
+    leave every other path to this."""
+    errors = [
+        {
+            "field": _field(tuple(e.get("loc", ()))),
+            "message": e.get("msg", "invalid"),
+            "type": e.get("type"),
+        }
+        for e in exc.errors()
+    ]
+    malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        # pydantic puts the character position where the field would be: say it plainly
+        position = (malformed.get("loc") or ("body", "?"))[-1]
+        detail = (malformed.get("ctx") or {}).get("error") or "JSON decode error"
+        message = f"the request body is not valid JSON: {detail} at character {position}"
+        errors = [{"field": "body", "message": message, "type": "json_invalid"}]
+        return error_response(400, "malformed_json", message, errors=errors)
+    first = errors[0] if errors else {"field": "", "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return error_response(422, "invalid", message, errors=errors)
+
+
+async def http_error_response(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own errors (no route, wrong method) in the one format."""
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    message = exc.detail if isinstance(exc.detail, str) else "error"
+    if exc.status_code == 404 and message == "Not Found":
+        message = "no such resource"
+    return error_response(
+        exc.status_code, codes.get(exc.status_code, "http_error"), message, exc.headers
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error in the one format."""
 
@@ -126,37 +162,8 @@ def install_error_handlers(app: FastAPI) -> None:
             409, "concurrent_update", "the case was changed by someone else; reload and retry"
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": _field(tuple(e.get("loc", ()))),
-                "message": e.get("msg", "invalid"),
-                "type": e.get("type"),
-            }
-            for e in exc.errors()
-        ]
-        malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
-        if malformed is not None:
-            # pydantic puts the character position where the field would be: say it plainly
-            position = (malformed.get("loc") or ("body", "?"))[-1]
-            detail = (malformed.get("ctx") or {}).get("error") or "JSON decode error"
-            message = f"the request body is not valid JSON: {detail} at character {position}"
-            errors = [{"field": "body", "message": message, "type": "json_invalid"}]
-            return error_response(400, "malformed_json", message, errors=errors)
-        first = errors[0] if errors else {"field": "", "message": "invalid request"}
-        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return error_response(422, "invalid", message, errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
-        message = exc.detail if isinstance(exc.detail, str) else "error"
-        if exc.status_code == 404 and message == "Not Found":
-            message = "no such resource"
-        return error_response(
-            exc.status_code, codes.get(exc.status_code, "http_error"), message, exc.headers
-        )
+    app.add_exception_handler(RequestValidationError, invalid_request_response)
+    app.add_exception_handler(StarletteHTTPException, http_error_response)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -39,13 +39,16 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.console import navigation, pages
 from shared.auth import Actor, actor_for_user, staff_session
 from shared.config import Settings
 from shared.deps import DbSession
+from shared.errors import http_error_response, invalid_request_response
 from shared.identity import sessions
 from shared.identity.sessions import SESSION_COOKIE, LiveSession
 from shared.lifecycle import Role
@@ -111,7 +114,43 @@ async def refused_page(request: Request, exc: PageRefused) -> Response:
     return error_page(request, exc.status_code, exc.heading, exc.message)
 
 
-EXCEPTION_HANDLERS = {LoginRequired: login_required_page, PageRefused: refused_page}
+def _on_console(request: Request) -> bool:
+    return request.url.path == "/konsol" or request.url.path.startswith(HOME_URL)
+
+
+async def invalid_request_page(request: Request, exc: RequestValidationError) -> Response:
+    """A malformed address or form under /konsol (``/konsol/kasus/%00``, a page number
+    that is not a number) gets a page in Bahasa Indonesia; every other path the API's JSON."""
+    if not _on_console(request):
+        return await invalid_request_response(request, exc)
+    return error_page(
+        request,
+        422,
+        "Isian tidak dapat dibaca",
+        "Alamat atau isian formulir tidak sesuai. Periksa kembali lalu coba lagi.",
+    )
+
+
+#: Starlette's own refusals on a console path, in words.
+HTTP_PAGES = {
+    404: ("Halaman tidak ditemukan", "Tidak ada halaman di alamat itu."),
+    405: ("Cara membuka tidak sesuai", "Halaman ini tidak dapat dibuka dengan cara itu."),
+}
+
+
+async def http_error_page(request: Request, exc: StarletteHTTPException) -> Response:
+    if not _on_console(request) or exc.status_code not in HTTP_PAGES:
+        return await http_error_response(request, exc)
+    heading, message = HTTP_PAGES[exc.status_code]
+    return error_page(request, exc.status_code, heading, message)
+
+
+EXCEPTION_HANDLERS = {
+    LoginRequired: login_required_page,
+    PageRefused: refused_page,
+    RequestValidationError: invalid_request_page,
+    StarletteHTTPException: http_error_page,
+}
 
 
 def error_page(
