@@ -23,6 +23,7 @@ import datetime as dt
 import itertools
 import json
 import random
+import secrets
 import statistics
 import tempfile
 import threading
@@ -71,7 +72,10 @@ async def _officer_session(conn) -> str:
     try:
         async with database.session() as session:
             user, _ = await users.create_user(
-                session, username="bench.admin", full_name="Admin Bench", role="admin_instansi"
+                session,
+                username=f"bench.admin.{secrets.token_hex(3)}",
+                full_name="Admin Bench",
+                role="admin_instansi",
             )
             user.password_temporary = False
             _row, raw = await sessions.open_session(

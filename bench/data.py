@@ -99,6 +99,17 @@ async def reference_codes(conn: asyncpg.Connection) -> tuple[list[str], list[str
     return opds, cats, kecs
 
 
+def tracking_id(i: int) -> str:
+    """A valid tracking ID (``shared.tracking``'s alphabet), one per case number."""
+    from shared.tracking import ALPHABET, LENGTH
+
+    symbols = []
+    for _ in range(LENGTH):
+        i, digit = divmod(i, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    return "".join(reversed(symbols))
+
+
 def _text(rng: random.Random) -> tuple[str, str]:
     subject, place = SUBJECTS[rng.randrange(len(SUBJECTS))], PLACES[rng.randrange(len(PLACES))]
     since, plea = SINCE[rng.randrange(len(SINCE))], PLEAS[rng.randrange(len(PLEAS))]
@@ -117,7 +128,7 @@ def _queue_case(
     status = rng.choices(*statuses)[0]
     title, description = _text(rng)
     case = (
-        i, f"BN{i:010d}", rng.choice(CHANNELS), "pengaduan", status, None,
+        i, tracking_id(i), rng.choice(CHANNELS), "pengaduan", status, None,
         cats[rng.randrange(len(cats))] if status in ("returned", "verified") else None, None,
         False, False, title, description, kecs[rng.randrange(len(kecs))], received,
         None, None, None, received, None, received, received, 1,
@@ -177,7 +188,7 @@ def _case_rows(
         channel = rng.choice(CHANNELS)
         cases.append(
             (
-                i, f"BN{i:010d}", channel, "pengaduan", status, cls,
+                i, tracking_id(i), channel, "pengaduan", status, cls,
                 cats[rng.randrange(len(cats))], opd, False, False, title,
                 description, kecs[rng.randrange(len(kecs))], received,
                 disposed, responded, resolved, changed, rating, received, changed, 1,

@@ -21,7 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Integer, bindparam, cast, func, literal, select, text, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Grouping
@@ -33,6 +43,21 @@ from shared.models.reporting import WorkingDayIndex
 from .repository import Period, case_filter, clock_flags, tally_counts
 from .workdays import local_date
 
+EPOCH = dt.date(1970, 1, 1)
+#: The statement's planner settings: no JIT (compiling its expressions cost more than it
+#: saved), a hashed aggregation (the planner cannot estimate groups of differences and
+#: chose to sort a million rows on disk), and the two workers it may use for it.
+_SETTINGS = (
+    "jit = off",
+    "enable_sort = off",
+    "parallel_setup_cost = 0",
+    "parallel_tuple_cost = 0",
+)
+
+
+def _days(first: dt.date, n: int) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range(n)]
+
 
 async def _index(session: AsyncSession) -> tuple[dt.date, list[int | None]]:
     """The working-day index as (its first day, ordinals by day from it)."""
@@ -42,7 +67,7 @@ async def _index(session: AsyncSession) -> tuple[dt.date, list[int | None]]:
         )
     ).all()
     if not rows:
-        return dt.date(1970, 1, 1), []
+        return EPOCH, []
     first = rows[0][0]
     ordinals: list[int | None] = [None] * ((rows[-1][0] - first).days + 1)
     for day, ordinal in rows:
@@ -57,24 +82,36 @@ async def unit_rows(
     cases received in ``period``: the unit key is ``YYYY-MM`` (``months``) or the local
     date, exactly as ``tally_select([local_month | local_date, Case.opd_code], ...)``."""
     first, ordinals = await _index(session)
-    ord_array = type_coerce(
-        Grouping(bindparam("wd_ordinals", ordinals, type_=ARRAY(Integer))), ARRAY(Integer)
-    )
 
-    def position(column):
-        """1-based place of the column's local date in the index array (NULL for none)."""
-        days = local_date(column, offset_minutes) - literal(first, Date)
-        return type_coerce(days, Integer) + 1
+    def array(name: str, values: list) -> ColumnElement:
+        param = bindparam(name, values, type_=ARRAY(Integer))
+        return type_coerce(Grouping(param), ARRAY(Integer))
+
+    ord_array = array("wd_ordinals", ordinals)
+    seconds = offset_minutes * 60
+    before_first = (first - EPOCH).days - 1
+
+    def position(column) -> ColumnElement:
+        """1-based place of the column's local date in the index arrays (NULL for none):
+        whole days since 1970 of the moment shifted to local time. ``date_part`` is a
+        float of the microseconds (exact to well under one), so the floor never crosses
+        a midnight the date arithmetic would not."""
+        local_s = func.date_part("epoch", column) + literal_column(str(seconds))
+        days = cast(func.floor(local_s / literal_column("86400")), Integer)
+        return days - literal_column(str(before_first))
 
     start = position(Case.received_at)
     response_wd = (ord_array[position(Case.first_response_at)] - ord_array[start]).label("r")
     resolution_wd = (ord_array[position(Case.resolved_at)] - ord_array[start]).label("s")
     conditions = case_filter(period, actor)
     flags = clock_flags(conditions)
-    if months:  # the month as year * 12 + month - 1 of the local date
+    if months:  # year * 12 + month - 1 of each day of the index; out of it, computed
+        month_of = [d.year * 12 + d.month - 1 for d in _days(first, len(ordinals))]
         day = local_date(Case.received_at, offset_minutes)
-        year = cast(func.date_part("year", day), Integer)
-        unit = year * 12 + cast(func.date_part("month", day), Integer) - 1
+        computed = cast(func.date_part("year", day), Integer) * 12 + cast(
+            func.date_part("month", day), Integer
+        )
+        unit = func.coalesce(array("wd_months", month_of)[start], computed - 1)
     else:
         unit = start
     unit = unit.label("k")
@@ -87,10 +124,11 @@ async def unit_rows(
     )
     # For this statement only (the rebuild's transaction goes on with its inserts).
     await session.execute(text("SET LOCAL jit = off"))
-    await session.execute(text("SET LOCAL enable_sort = off"))
+    for setting in _SETTINGS:
+        await session.execute(text(f"SET LOCAL {setting}"))
     rows = (await session.execute(stmt)).all()
-    await session.execute(text("SET LOCAL enable_sort = DEFAULT"))
-    await session.execute(text("SET LOCAL jit = DEFAULT"))
+    for setting in _SETTINGS:
+        await session.execute(text(f"SET LOCAL {setting.split(' = ')[0]} = DEFAULT"))
     return [(_key(key, first, months), *rest) for key, *rest in rows]
 
 
