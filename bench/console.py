@@ -61,14 +61,14 @@ def percentile(values: list[float], q: float) -> float:
     return openloop.percentile(ordered, q)
 
 
-async def _officer_session(conn) -> str:
+async def officer_session(url: str) -> str:
     """An Admin Instansi account and a fully logged-in session; the cookie's value."""
     from shared.config import Settings
     from shared.db import Database
     from shared.identity import sessions, users
     from shared.identity.audit import Origin
 
-    database = Database(db.bench_url())
+    database = Database(url)
     try:
         async with database.session() as session:
             user, _ = await users.create_user(
@@ -83,57 +83,65 @@ async def _officer_session(conn) -> str:
                 user,
                 stage=sessions.FULL,
                 origin=Origin(address="127.0.0.1", user_agent="simpul-bench"),
-                settings=Settings(database_url=db.bench_url()),
+                settings=Settings(database_url=url),
             )
         return raw
     finally:
         await database.dispose()
 
 
+EVENT_COLUMNS = (
+    "case_id", "subject_type", "type", "actor_type", "actor_name", "actor_role", "data",
+    "occurred_at",
+)  # fmt: skip
+MESSAGE_COLUMNS = (
+    "case_id", "kind", "body", "author_type", "author_name", "final", "created_at",
+)  # fmt: skip
+COPY_COLUMNS = ("case_id", "opd_code", "created_at")
+_BODIES = {
+    "case.message_received": ("reporter", "Sampai hari ini belum ada perbaikan, mohon dicek."),
+    "case.responded": ("reply", "Terima kasih, petugas kami akan meninjau lokasi minggu ini."),
+    "case.note_added": ("internal_note", "Koordinasi dengan bidang jalan dan jembatan."),
+}
+
+
+def case_page_rows(cases: list, other_opd: str | None, now: dt.datetime) -> tuple[list, ...]:
+    """Rows of :data:`EVENT_COLUMNS`, :data:`MESSAGE_COLUMNS` and :data:`COPY_COLUMNS` that
+    give each of ``cases`` (id, tracking ID, OPD, received) its 30 events, its thread and a
+    copy to a second OPD."""
+    events, messages, copies = [], [], []
+    for case_id, _tracking, opd, received in cases:
+        types = list(_LIFE) + [_TALK[i % 3] for i in range(EVENTS_PER_CASE - 1 - len(_LIFE))]
+        for n, kind in enumerate(types, start=1):
+            at = min(received + dt.timedelta(hours=n * 3), now)
+            actor = ("reporter", None) if kind == "case.message_received" else ("ops", "Petugas")
+            payload = {"opd": opd} if kind == "case.disposed" else {}
+            events.append(
+                (case_id, "case", kind, *actor, "admin_instansi", json.dumps(payload), at)
+            )
+            if kind in _BODIES:
+                msg_kind, body = _BODIES[kind]
+                messages.append((case_id, msg_kind, body, *actor, False, at))
+        if other_opd and other_opd != opd:
+            copies.append((case_id, other_opd, received))
+    return events, messages, copies
+
+
 async def _case_pages(conn, now: dt.datetime) -> list[str]:
-    """:data:`CASE_PAGES` in-progress cases given 30 events each (with the thread's
-    messages and a copy to a second OPD); their tracking IDs."""
+    """:data:`CASE_PAGES` in-progress cases given 30 events each; their tracking IDs."""
     rows = await conn.fetch(
         "SELECT id, tracking_id, opd_code, received_at FROM cases WHERE status = 'in_progress' "
         "ORDER BY id LIMIT $1",
         CASE_PAGES,
     )
     other = await conn.fetchval("SELECT code FROM opds ORDER BY code LIMIT 1")
-    events, messages, copies = [], [], []
-    for case_id, _tracking, opd, received in rows:
-        types = list(_LIFE) + [_TALK[i % 3] for i in range(EVENTS_PER_CASE - 1 - len(_LIFE))]
-        for n, kind in enumerate(types, start=1):
-            at = received + dt.timedelta(hours=n * 3)
-            actor = ("reporter", None) if kind == "case.message_received" else ("ops", "Petugas")
-            data = {"opd": opd} if kind == "case.disposed" else {}
-            events.append((case_id, "case", kind, actor[0], actor[1], "admin_instansi",
-                           json.dumps(data), min(at, now)))  # fmt: skip
-            if kind in _TALK:
-                body = {
-                    "case.message_received": "Sampai hari ini belum ada perbaikan, mohon dicek.",
-                    "case.responded": "Terima kasih, petugas kami akan meninjau lokasi minggu ini.",
-                    "case.note_added": "Koordinasi dengan bidang jalan dan jembatan.",
-                }[kind]
-                msg_kind = {"case.message_received": "reporter", "case.responded": "reply"}.get(
-                    kind, "internal_note"
-                )
-                messages.append((case_id, msg_kind, body, actor[0], actor[1], min(at, now)))
-        if other and other != opd:
-            copies.append((case_id, other, received))
-    await conn.copy_records_to_table(
-        "events",
-        records=events,
-        columns=("case_id", "subject_type", "type", "actor_type", "actor_name", "actor_role",
-                 "data", "occurred_at"),
-    )  # fmt: skip
-    await conn.copy_records_to_table(
-        "case_messages",
-        records=[(c, k, b, a, n, False, t) for c, k, b, a, n, t in messages],
-        columns=("case_id", "kind", "body", "author_type", "author_name", "final", "created_at"),
-    )
-    await conn.copy_records_to_table(
-        "case_copies", records=copies, columns=("case_id", "opd_code", "created_at")
-    )
+    events, messages, copies = case_page_rows([tuple(r) for r in rows], other, now)
+    for table, columns, records in (
+        ("events", EVENT_COLUMNS, events),
+        ("case_messages", MESSAGE_COLUMNS, messages),
+        ("case_copies", COPY_COLUMNS, copies),
+    ):
+        await conn.copy_records_to_table(table, records=records, columns=columns)
     return [r["tracking_id"] for r in rows]
 
 
@@ -142,7 +150,7 @@ async def prepare(say: Say) -> dict:
     conn = await db.connect()
     try:
         now = dt.datetime.now(dt.UTC)
-        cookie = await _officer_session(conn)
+        cookie = await officer_session(db.bench_url())
         tracking_ids = await _case_pages(conn, now)
         phones = [
             r[0]
