@@ -300,7 +300,9 @@ def bulk_figures(run: Run, info: dict[str, str]) -> None:
             f"console: queue, search and case pages ({per_kind} each, {console.OFFICERS} "
             f"officers, intake at {console.INTAKE_RATE:.0f}/s alongside)"
         )
-        p95 = console.measure(info, _server_env(info), per_kind, LOG_DIR, say)
+        p95, failures = console.measure(info, _server_env(info), per_kind, LOG_DIR, say)
+        if failures:
+            run.failed.append(f"console: {len(failures)} pages not answered 200: {failures[:3]}")
         run.figures["console_queue_p95_ms"] = p95["queue"]
         run.figures["console_search_p95_ms"] = p95["search"]
         run.figures["console_case_p95_ms"] = p95["case"]

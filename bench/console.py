@@ -40,6 +40,8 @@ OFFICERS = 3
 INTAKE_RATE = 20.0
 WARMUP = 10
 CASE_PAGES = 20
+#: A page not answered in this long counts as a failure (and is not timed).
+TIMEOUT_S = 60
 EVENTS_PER_CASE = 30
 #: Two words each, as officers type them (stemmed: "rusak" also finds "kerusakan").
 SEARCHES = (
@@ -131,6 +133,7 @@ async def _case_pages(conn, now: dt.datetime) -> list[str]:
     """:data:`CASE_PAGES` in-progress cases given 30 events each; their tracking IDs."""
     rows = await conn.fetch(
         "SELECT id, tracking_id, opd_code, received_at FROM cases WHERE status = 'in_progress' "
+        "AND NOT EXISTS (SELECT 1 FROM case_copies k WHERE k.case_id = cases.id) "
         "ORDER BY id LIMIT $1",
         CASE_PAGES,
     )
@@ -199,11 +202,15 @@ async def _officers(port: int, prepared: dict, per_kind: int) -> list[str]:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
             cookies={"simpul_sesi": prepared["cookie"]},
-            timeout=60,
+            timeout=TIMEOUT_S,
         ) as client:
             while not queue.empty():
                 path = queue.get_nowait()
-                response = await client.get(path)
+                try:
+                    response = await client.get(path)
+                except httpx.TimeoutException:
+                    failures.append(f"{path}: no answer in {TIMEOUT_S} s")
+                    continue
                 if response.status_code != 200:
                     failures.append(f"{path}: {response.status_code}")
 
@@ -226,8 +233,11 @@ def _timings(out_dir: Path) -> dict[str, list[float]]:
     return by_kind
 
 
-def measure(info: dict[str, str], env: dict[str, str], per_kind: int, log_dir: Path, say: Say):
-    """p95 (ms) per page kind under the light load; prints the spread."""
+def measure(
+    info: dict[str, str], env: dict[str, str], per_kind: int, log_dir: Path, say: Say
+) -> tuple[dict[str, float], list[str]]:
+    """p95 (ms) per page kind under the light load, and the pages not answered 200 (not
+    timed); prints the spread."""
     prepared = asyncio.run(prepare(say))
     out_dir = Path(tempfile.mkdtemp(prefix="simpul-bench-console-"))
     console_port, intake_port = procs.free_port(), procs.free_port()
@@ -278,5 +288,5 @@ def measure(info: dict[str, str], env: dict[str, str], per_kind: int, log_dir: P
         f"{background.get('sent', 0):,} complaints ({background.get('errors', 0)} errors)"
     )
     if failures:
-        raise RuntimeError(f"{len(failures)} pages not answered 200: {failures[:3]}")
-    return figures
+        say(f"  {len(failures)} pages not answered 200: {failures[:3]}")
+    return figures, failures
