@@ -23,3 +23,5 @@ def test_one_environment_per_timezone_and_its_templates_kept() -> None:
         moment = dt.datetime(2026, 3, 20, 3, 0, tzinfo=dt.UTC)
         assert env.filters["waktu"](moment) == "20 Maret 2026, 10.00 WIB"
         assert with_local_time(base, WITA).filters["waktu"](moment) == "20 Maret 2026, 11.00 WITA"
+        assert env.filters["waktu"](moment) == "20 Maret 2026, 10.00 WIB"  # its own filters
+        assert "waktu" not in base.filters
