@@ -6,12 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
+from services.console.cases.endpoints import router as cases_router
 from services.console.deps import EXCEPTION_HANDLERS
 from services.console.home.endpoints import router as home_router
 from services.console.identity.account import router as account_router
 from services.console.identity.api_tokens import router as tokens_router
 from services.console.identity.login import router as login_router
 from services.console.pages import CSS_URL, STATIC_DIR
+from services.console.reports.endpoints import router as reports_router
+from services.console.worklists.endpoints import router as worklists_router
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
 
@@ -28,7 +31,16 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="console",
         description="Staff console: server-rendered pages for officers (/konsol)",
-        routers=[static_router, login_router, account_router, tokens_router, home_router],
+        routers=[
+            static_router,
+            login_router,
+            account_router,
+            tokens_router,
+            home_router,
+            worklists_router,
+            cases_router,
+            reports_router,
+        ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
     )
 

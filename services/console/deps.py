@@ -42,7 +42,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from services.console import pages
+from services.console import navigation, pages
 from shared.auth import Actor, actor_for_user, staff_session
 from shared.config import Settings
 from shared.deps import DbSession
@@ -196,7 +196,13 @@ def page_render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """:func:`pages.render` with the officer, the navigation and the CSRF token in context."""
-    values = {"page": page, "user": page.user if page else None, "csrf": page.csrf if page else ""}
+    values = {
+        "page": page,
+        "user": page.user if page else None,
+        "csrf": page.csrf if page else "",
+        "menu": navigation.menu_for(str(page.actor.role)) if page else (),
+        "account_menu": navigation.ACCOUNT,
+    }
     return pages.render(request, template, {**values, **(context or {})}, status_code=status_code)
 
 

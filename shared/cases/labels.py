@@ -174,3 +174,14 @@ def status_label(status: str) -> str:
 
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
+
+
+#: The state of a case's LAPOR! mirror (``shared.models.sync.LaporMirror.state``), as staff read it.
+MIRROR_STATE_LABELS: dict[str, str] = {
+    "not_mirrored": "Belum dikirim ke SP4N-LAPOR!",
+    "pending": "Menunggu dikirim ke SP4N-LAPOR!",
+    "created": "Tercatat di SP4N-LAPOR!",
+    "held": "Ditahan: perlu diperiksa operator",
+    "to_confirm": "Perlu konfirmasi operator (hasil pengiriman belum pasti)",
+    "paused": "Sinkronisasi dijeda",
+}

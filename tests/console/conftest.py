@@ -4,7 +4,7 @@ the CSRF token read from a page, a login that goes through every step."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 
 from shared.identity import passwords, totp, users
 from shared.identity.totp import current_step
+from tests.sync.conftest import ServerThread
 
 PASSWORD = "kuda-lari-di-sawah-hijau"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -104,3 +105,16 @@ def log_in(browser) -> Callable[..., Awaitable[httpx.Response]]:
         return answer
 
     return _log_in
+
+
+@pytest.fixture
+def live_server(app, settings) -> Iterator[str]:
+    """The embedded app on a loopback port (for the browser tests), on ``app``'s database;
+    a browser module overrides ``settings`` for plain http."""
+    from services.embedded import create_app
+
+    server = ServerThread(create_app(settings, run_workers=False)).start()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.conftest import ServerThread
-
 from .conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,17 +38,6 @@ pytestmark = [
 def settings(settings):
     """The browser reaches the live server over plain http: no ``Secure`` cookies here."""
     return settings.model_copy(update={"public_base_url": "http://127.0.0.1"})
-
-
-@pytest.fixture
-def live_server(app, settings):
-    from services.embedded import create_app
-
-    server = ServerThread(create_app(settings, run_workers=False)).start()
-    try:
-        yield server.base_url
-    finally:
-        server.stop()
 
 
 async def test_admin_logs_in_with_password_and_totp_in_a_browser(

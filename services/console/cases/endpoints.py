@@ -119,6 +119,9 @@ async def _refused(
 ) -> Response:
     """Undo whatever the refused action had begun, then show the current state and why."""
     await session.rollback()
+    # The rollback expired the officer's session and account rows the page shows.
+    await session.refresh(page.live.row)
+    await session.refresh(page.live.user)
     case = await _readable(session, page, tracking_id)
     if case is None:
         return not_found(request, page)

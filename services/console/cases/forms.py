@@ -37,7 +37,7 @@ FIELDS = {
     "archive": ("reason",),
     "forward-national": ("reason",),
     "refer-apip": ("note",),
-    "note": ("message",),
+    "note": ("note",),
 }
 #: How each API refusal code reads for an officer (the API's English message otherwise).
 MESSAGES = {

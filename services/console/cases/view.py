@@ -27,6 +27,7 @@ from shared.cases.labels import (
     ACTION_LABELS,
     CHANNEL_LABELS,
     KIND_LABELS,
+    MIRROR_STATE_LABELS,
     SLA_CLASS_LABELS,
     event_label,
     status_label,
@@ -59,8 +60,21 @@ TEXT_FIELD: dict[str, tuple[str, bool]] = {
     "archive": ("reason", True),
     "forward-national": ("reason", True),
     "refer-apip": ("note", False),
-    "note": ("message", True),
+    "note": ("note", True),
 }
+#: The order of the forms on the page: the usual next step first (it is the one unfolded).
+ACTION_ORDER = (
+    "verify",
+    "dispose",
+    "respond",
+    "request-info",
+    "refer-apip",
+    "forward-national",
+    "return",
+    "reopen",
+    "archive",
+    "note",
+)
 #: What the text box of each action is called on the page.
 TEXT_LABELS: dict[str, str] = {
     "note": "Catatan internal (tidak dikirim ke pelapor)",
@@ -128,7 +142,10 @@ async def case_page(
         tz=settings.tz,
     )
     templates = await replies.list_templates(session)
-    actions = list(view["allowed_actions"])
+    actions = sorted(
+        view["allowed_actions"],
+        key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else len(ACTION_ORDER),
+    )
     owner = await owns_case(session, actor, case)
     colleagues = (
         await assignment.colleagues(session, case.opd_code)
@@ -143,6 +160,7 @@ async def case_page(
             "kind": KIND_LABELS.get(case.kind, case.kind),
             "channel": CHANNEL_LABELS.get(case.channel, case.channel),
             "sla_class": SLA_CLASS_LABELS.get(case.sla_class or "", case.sla_class),
+            "mirror": MIRROR_STATE_LABELS.get(view["mirror"]["state"], view["mirror"]["state"]),
             "actions": ACTION_LABELS,
             "text": TEXT_LABELS,
         },

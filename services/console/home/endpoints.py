@@ -1,5 +1,9 @@
-"""``/konsol/``: the officer's landing page — for now the links each role has (the
-board; one's account); the role pages (queue, inbox, referrals, reports, sync) come here."""
+"""``/konsol/``: the officer's landing page — the role's work at a glance.
+
+Admin Instansi sees the head of the verification queue, an OPD its inbox, APIP its
+referrals (the most urgent first, each a link to the case and to the whole list);
+leadership and operators their pages' links. The menu itself is ``navigation.MENUS``.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.console.deps import ConsoleUser, page_render
+from services.console.navigation import menu_for
+from services.routing.cases.filters import case_filters
+from services.routing.worklists.service import WORKLISTS, worklist_page
+from services.sla.calendar.service import current_calendar
+from shared.cases.labels import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
+from shared.deps import AppSettings, DbSession
 
 router = APIRouter(prefix="/konsol", tags=["console"], include_in_schema=False)
-
-#: What each role's landing page offers, as (label, link, explanation).
-ROLE_LINKS = {
-    "admin_instansi": [
-        (
-            "Papan pemantauan",
-            "/admin/board",
-            "Kasus terbuka, tenggat, dan OPD yang berisiko terlambat.",
-        ),
-    ],
-    "opd": [
-        ("Papan pemantauan OPD", "/admin/board", "Kasus OPD Anda dan tenggat tindak lanjutnya."),
-    ],
-    "apip": [],
-    "viewer": [
-        ("Papan pemantauan", "/admin/board", "Ringkasan kinerja penanganan pengaduan."),
-    ],
-    "operator": [
-        ("Papan pemantauan", "/admin/board", "Antrean proses dan sinkronisasi SP4N-LAPOR!."),
-    ],
+#: How many of the most urgent cases the landing page shows.
+GLANCE = 5
+#: The worklist each role lands on, and that list's page.
+ROLE_WORKLISTS = {
+    "admin_instansi": ("queue", "/konsol/antrian"),
+    "opd": ("inbox", "/konsol/kotak-masuk"),
+    "apip": ("referrals", "/konsol/rujukan"),
 }
 
 
@@ -38,7 +35,27 @@ async def konsol_without_slash() -> Response:
 
 
 @router.get("/")
-async def home(request: Request, page: ConsoleUser) -> Response:
+async def home(
+    request: Request, page: ConsoleUser, session: DbSession, settings: AppSettings
+) -> Response:
+    role = str(page.actor.role)
+    glance = None
+    if role in ROLE_WORKLISTS:
+        name, href = ROLE_WORKLISTS[role]
+        calendar = await current_calendar(session, request.app.state.ctx)
+        result = await worklist_page(
+            session, page.actor, name, case_filters(settings), calendar, page=1, page_size=GLANCE
+        )
+        glance = {**result, "href": href, "title": WORKLISTS[name].title}
     return page_render(
-        request, page, "beranda.html", {"links": ROLE_LINKS.get(str(page.actor.role), [])}
+        request,
+        page,
+        "beranda.html",
+        {
+            "links": menu_for(role),
+            "glance": glance,
+            "status_labels": STATUS_LABELS,
+            "kind_labels": KIND_LABELS,
+            "channel_labels": CHANNEL_LABELS,
+        },
     )

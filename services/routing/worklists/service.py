@@ -90,6 +90,19 @@ async def reference_names(session: AsyncSession) -> Names:
     return Names(opds, categories, kecamatan)
 
 
+#: How much of a complaint's text a list row shows.
+EXCERPT_CHARS = 160
+
+
+def excerpt(text: str | None) -> str:
+    """The start of a complaint's text on one line, cut at a word (lists show it under
+    the tracking ID; SMS and chat cases have no title)."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= EXCERPT_CHARS:
+        return flat
+    return flat[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+
+
 def worklist_row(
     case: Case, clocks: list[SlaClock], names: Names, calendar: WorkingCalendar, now: dt.datetime
 ) -> dict[str, Any]:
@@ -97,6 +110,7 @@ def worklist_row(
     clock = primary_clock(clocks)
     return {
         **case_summary(case),
+        "excerpt": excerpt(case.description),
         "category_name": names.categories.get(case.category_code or ""),
         "opd_name": names.opds.get(case.opd_code or ""),
         "kecamatan_name": names.kecamatan.get(case.kecamatan_code or ""),

@@ -18,7 +18,6 @@ from .schemas import TargetIn, TargetOut, TargetProgress
 
 router = APIRouter(prefix="/admin/reports", tags=["reports"])
 ReportReader = Annotated[Actor, require_roles(Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPD)]
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
@@ -45,17 +44,7 @@ async def summary(
     report = await service.summary(session, db, calendar, actor, period, group_by)
     if format == "json":
         return JSONResponse(report)
-    name = f"laporan-{group_by}-{period.first_day}-{period.last_day}"
-    rows = export.report_rows(report)
-    if format == "csv":
-        body, media = export.to_csv(rows, service.COLUMNS), "text/csv; charset=utf-8"
-    else:
-        body, media = export.to_xlsx(rows, service.COLUMNS, "Ringkasan"), XLSX_TYPE
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
-    )
+    return export.summary_file(report, format)
 
 
 TargetReader = Annotated[Actor, require_roles(Role.ADMIN_INSTANSI, Role.VIEWER)]

@@ -8,7 +8,10 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fastapi.responses import Response
 from openpyxl import Workbook
+
+from .service import COLUMNS
 
 
 def _cells(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterable[list[Any]]:
@@ -43,3 +46,23 @@ def to_xlsx(
 def report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The group rows then the total row (``key`` empty, ``label`` "Total")."""
     return [*report["rows"], report["total"]]
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def summary_file(report: dict[str, Any], fmt: str) -> Response:
+    """A summary (``service.summary``) as a CSV or XLSX download, named by group and period —
+    the same file from the admin API and from the console."""
+    period = report["period"]
+    name = f"laporan-{report['group_by']}-{period['from']}-{period['to']}"
+    rows = report_rows(report)
+    if fmt == "csv":
+        body, media = to_csv(rows, COLUMNS), "text/csv; charset=utf-8"
+    else:
+        body, media = to_xlsx(rows, COLUMNS, "Ringkasan"), XLSX_TYPE
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )

@@ -13,7 +13,6 @@ from services.sla.reports import export
 
 from .schemas import EXPORT_COLUMNS, RATINGS, SUPPRESSED
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -71,7 +70,7 @@ def file_response(ev: dict[str, Any], fmt: str, name: str) -> Response:
     if fmt == "csv":
         body, media = export.to_csv(rows, EXPORT_COLUMNS), "text/csv; charset=utf-8"
     else:
-        body, media = export.to_xlsx(rows, EXPORT_COLUMNS, "Evaluasi"), XLSX_TYPE
+        body, media = export.to_xlsx(rows, EXPORT_COLUMNS, "Evaluasi"), export.XLSX_TYPE
     return Response(
         body,
         media_type=media,
