@@ -16,7 +16,7 @@ import urllib.request
 
 def http_ready(url: str) -> tuple[bool, str]:
     try:
-        with urllib.request.urlopen(url, timeout=4) as response:  # noqa: S310 - local URL
+        with urllib.request.urlopen(url, timeout=4) as response:
             return response.status == 200, f"HTTP {response.status}"
     except Exception as exc:  # noqa: BLE001
         return False, type(exc).__name__

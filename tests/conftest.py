@@ -262,3 +262,13 @@ def staff_cookie(app) -> Callable[..., Awaitable[dict[str, str]]]:
         return {sessions.SESSION_COOKIE: raw}
 
     return _make
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server (aiosmtpd): ``inbox, port``; point settings at it with
+    ``tests.mailserver.use_smtp``."""
+    from tests import mailserver
+
+    with mailserver.running() as server:
+        yield server

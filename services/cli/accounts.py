@@ -7,13 +7,14 @@ hand it over; the first login must change it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cli.session import run_in_session, run_or_exit, table, when
+from services.cli.session import echo_table, run_or_exit, when
 from shared.identity import users
 from shared.identity.audit import CLI
 from shared.models.identity import StaffUser
@@ -64,37 +65,32 @@ def user_reset_password(username: str) -> None:
     typer.echo(run_or_exit(reset))
 
 
+def _on_account(username: str, change: Callable[..., Awaitable[Any]], done: str) -> None:
+    """Run ``change(session, account, by=CLI)`` and print ``<username>: <done>``."""
+
+    async def run(session: AsyncSession) -> str:
+        await change(session, await _account(session, username), by=CLI)
+        return f"{username}: {done}"
+
+    typer.echo(run_or_exit(run))
+
+
 @user_cli.command("reset-2fa")
 def user_reset_2fa(username: str) -> None:
     """Turn two-factor off (phone lost): the next login sets it up again where required."""
-
-    async def reset(session: AsyncSession) -> str:
-        await users.reset_totp(session, await _account(session, username), by=CLI)
-        return f"{username}: two-factor reset, sessions ended"
-
-    typer.echo(run_or_exit(reset))
+    _on_account(username, users.reset_totp, "two-factor reset, sessions ended")
 
 
 @user_cli.command("unlock")
 def user_unlock(username: str) -> None:
     """Lift a lock-out after repeated failed logins."""
-
-    async def unlock(session: AsyncSession) -> str:
-        await users.unlock(session, await _account(session, username), by=CLI)
-        return f"{username}: unlocked"
-
-    typer.echo(run_or_exit(unlock))
+    _on_account(username, users.unlock, "unlocked")
 
 
 @user_cli.command("deactivate")
 def user_deactivate(username: str) -> None:
     """End an account's access now (sessions and tokens); it is kept, never deleted."""
-
-    async def deactivate(session: AsyncSession) -> str:
-        await users.deactivate(session, await _account(session, username), by=CLI)
-        return f"{username}: deactivated"
-
-    typer.echo(run_or_exit(deactivate))
+    _on_account(username, users.deactivate, "deactivated")
 
 
 @user_cli.command("list")
@@ -112,6 +108,5 @@ def user_list() -> None:
             for u in found.all()
         ]  # fmt: skip
 
-    found = run_in_session(rows)
     headers = ["username", "name", "role", "opd", "state", "2fa", "last login"]
-    typer.echo(table(headers, found) if found else "no accounts")
+    echo_table(headers, rows, empty="no accounts")

@@ -13,7 +13,7 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cli.session import run_in_session, run_or_exit, table, when
+from services.cli.session import echo_table, run_in_session, run_or_exit, when
 from shared.identity import tokens, users
 from shared.identity.audit import CLI
 from shared.models.base import utcnow
@@ -59,9 +59,8 @@ def client_list(
             ])  # fmt: skip
         return out
 
-    found = run_in_session(rows)
     headers = ["id", "name", "state", "created", "last used", "rotated", "old key valid until"]
-    typer.echo(table(headers, found) if found else "no local apps")
+    echo_table(headers, rows, empty="no local apps")
 
 
 @client_cli.command("revoke")
@@ -154,9 +153,8 @@ def token_list(
             for t, owner in await tokens.list_tokens(session, include_revoked=all_)
         ]  # fmt: skip
 
-    found = run_in_session(rows)
     headers = ["id", "name", "role", "opd", "owner", "state", "created", "expires", "last used"]
-    typer.echo(table(headers, found) if found else "no API tokens")
+    echo_table(headers, rows, empty="no API tokens")
 
 
 @token_cli.command("revoke")

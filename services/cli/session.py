@@ -56,6 +56,14 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
+def echo_table(
+    headers: list[str], rows: Callable[[AsyncSession], Awaitable[list[list[str]]]], *, empty: str
+) -> None:
+    """Print what ``rows(session)`` finds as a :func:`table`, or ``empty`` if nothing."""
+    found = run_in_session(rows)
+    typer.echo(table(headers, found) if found else empty)
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain text table (no secrets ever go in one)."""
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]

@@ -10,6 +10,7 @@ from services.sla.calendar.endpoints import public_router as calendar_router
 from services.sla.calendar.service import calendar_provider
 from services.sla.clocks.endpoints import router as clocks_router
 from services.sla.clocks.tasks import sla_consumer, sla_sweeper
+from services.sla.notify.digest import digest_job
 from services.sla.reports import routers as report_routers
 from shared.app import ServiceSpec, build_app
 from shared.config import Settings
@@ -27,7 +28,7 @@ def spec() -> ServiceSpec:
         description="Working-day calendar, SLA clocks, early warnings, breaches and escalation",
         routers=[calendar_router, calendar_admin_router, clocks_router, *report_routers()],
         consumers=[sla_consumer()],
-        jobs=[sla_sweeper()],
+        jobs=[sla_sweeper(), digest_job()],
         on_startup=[_open_calendar],
     )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from services.sync.inbound.coverage import warn_if_forward_ins_are_not_polled
 from services.sync.inbound.endpoints import router as callbacks_router
 from services.sync.inbound.tasks import lapor_callbacks, lapor_discoverer, lapor_poller
 from services.sync.mirror.tasks import close_lapor_client, open_lapor_client, sync_consumer
@@ -66,7 +67,7 @@ def spec() -> ServiceSpec:
             lapor_reconciler(),
             lapor_metrics(),
         ],
-        on_startup=[open_lapor_client],
+        on_startup=[open_lapor_client, warn_if_forward_ins_are_not_polled],
         mounts=[_simulator_mount(state)],
         on_shutdown=[stop_background_runs, close_lapor_client, close_simulator],
     )

@@ -95,6 +95,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "whatsapp": "WhatsApp",
     "telegram": "Telegram",
     "facebook": "Facebook",
+    "email": "E-mail",
     "letter": "Surat",
     "visit": "Datang langsung",
     "phone": "Telepon",

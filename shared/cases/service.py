@@ -34,6 +34,7 @@ CHANNELS = (
     "whatsapp",
     "telegram",
     "facebook",
+    "email",
     "letter",
     "visit",
     "phone",

@@ -11,7 +11,7 @@ OPD_BOUND = frozenset({Role.OPD})
 #: Roles that may optionally name an OPD (an Admin Instansi seated in one).
 OPD_OPTIONAL = frozenset({Role.ADMIN_INSTANSI})
 #: Two-factor is always required for these (issue 16); ``SIMPUL_TOTP_REQUIRED_ROLES`` may
-#: add others, never remove these in production (``shared/config.py``).
+#: add others, never remove these in production (``shared/config/security.py``).
 ADMIN_ROLES = frozenset({Role.ADMIN_INSTANSI, Role.OPERATOR})
 #: Whose accounts each role manages: Admin Instansi the pemda's officers, the operator
 #: the technical accounts.

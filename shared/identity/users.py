@@ -38,6 +38,7 @@ EDITABLE = (
     "phone",
     "telegram_chat_id",
     "notify_channel",
+    "penanggung_jawab_opd",
 )
 
 
@@ -97,6 +98,7 @@ async def create_user(
     except ValueError as exc:
         raise Unprocessable(str(exc), code="invalid_role") from None
     await check_opd(session, opd_code)
+    await check_opd(session, fields.get("penanggung_jawab_opd"))
     if await by_username(session, username) is not None:
         raise Conflict(f"username {username!r} is taken", code="username_taken")
     unknown = set(fields) - set(EDITABLE)
@@ -144,6 +146,7 @@ async def update_user(
     except ValueError as exc:
         raise Unprocessable(str(exc), code="invalid_role") from None
     await check_opd(session, opd_code)
+    await check_opd(session, changes.get("penanggung_jawab_opd"))
     changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
     if not changed:
         return user

@@ -48,6 +48,9 @@ class StaffUser(Base):
     telegram_chat_id: Mapped[str | None] = mapped_column(String(40), default=None)
     #: ``email`` | ``whatsapp`` | ``sms`` | ``telegram``, or None (no preference).
     notify_channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    #: The OPD this person is penanggung jawab of (its head, Permen 62/2018): they hear of
+    #: its breaches. Any role (a Kepala Dinas may hold a ``viewer`` account).
+    penanggung_jawab_opd: Mapped[str | None] = mapped_column(ForeignKey("opds.code"), default=None)
 
     # -- password ---------------------------------------------------------------------
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services.sync.mirror.service import RESPONSE_EVENTS, STATUS_EVENTS
+from services.sync.mirror.planning import RESPONSE_EVENTS, STATUS_EVENTS
 from shared.auth import SYSTEM
 from shared.cases.events import (
     AUDIT_ONLY,

@@ -30,6 +30,7 @@ CONTRACT_PATHS = {
     "whatsapp": "/webhooks/whatsapp",
     "telegram": "/webhooks/telegram",
     "facebook": "/webhooks/facebook",
+    "email": "/webhooks/email/mime",
 }
 
 

@@ -4,14 +4,6 @@ tracking ID; a server that refuses is retried, then dead-lettered where operator
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-from email.policy import default
-
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from services.intake.notify import sender
@@ -19,45 +11,7 @@ from services.intake.notify.tasks import send_outbound_messages
 from shared.auth import SYSTEM
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.models import OutboundMessage, utcnow
-
-
-class Inbox:
-    """An SMTP handler that keeps what it receives, or refuses every message with ``refuse``."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.refuse: str | None = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        if self.refuse:
-            return self.refuse
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def use_smtp(settings, port: int) -> None:
-    settings.smtp_host = "127.0.0.1"
-    settings.smtp_port = port
-    settings.smtp_security = "none"  # the local test server speaks no TLS
-    settings.smtp_from = "pengaduan@tabanan.example.go.id"
+from tests.mailserver import use_smtp
 
 
 async def email_only_case(db):

@@ -74,14 +74,15 @@ def expected_body(tracking_id: str, opd: str | None, *, breached: bool) -> str:
         what, when = "tindak lanjut", "09-11-2026 23:59"
     else:
         what, when = "verifikasi", "05-11-2026 23:59"
+    link = f"\nhttps://pengaduan.example.go.id/konsol/kasus/{tracking_id}"
     if breached:
         return (
             f"Pengaduan {tracking_id}{owner} melewati batas waktu {what} ({when}). "
-            "Mohon segera ditindaklanjuti dan laporkan kendalanya."
+            "Mohon segera ditindaklanjuti dan laporkan kendalanya." + link
         )
     return (
         f"Peringatan dini: batas waktu {what} pengaduan {tracking_id}{owner} jatuh pada {when}. "
-        "Mohon diselesaikan sebelum batas waktu."
+        "Mohon diselesaikan sebelum batas waktu." + link
     )
 
 
@@ -188,7 +189,6 @@ async def test_a_repeated_escalation_queues_nothing(app, db, drain):
     await sweep(app.state.ctx, WARN_AT)
     (event,) = await events(db, case_id, "sla.warning")
     async with db.session() as session:
-        opd = await session.get(Opd, "DUKCAPIL")
         escalation = Escalation(
             event_id=event.id,
             case_id=case_id,
@@ -197,11 +197,11 @@ async def test_a_repeated_escalation_queues_nothing(app, db, drain):
             clock_kind="resolution",
             deadline_local=dt.datetime(2026, 11, 9, 23, 59, 59, tzinfo=WIB),
             opd_code="DUKCAPIL",
-            opd=opd,
         )
-        assert await queue_escalations(session, [escalation, escalation]) == 0
+        settings = app.state.settings
+        assert await queue_escalations(session, [escalation, escalation], settings) == 0
         fields = {k: getattr(escalation, k) for k in Escalation.__slots__}
-        assert await queue_escalation(session, **fields) == 0
+        assert await queue_escalation(session, settings, **fields) == 0
     assert len([m for m in await all_messages(db) if m.event_id == event.id]) == 2
 
 

@@ -7,6 +7,8 @@
         async with LaporClient(lapor_sim, "demo-auth-key", "demo-token") as lapor: ...
 
 ``lapor_sim_admin`` — async helpers over its ``/_sim/`` endpoints (faults, forward, …).
+``sync_app`` — the embedded app whose mirror talks to ``lapor_sim`` (short timings);
+``search_mode`` — runs a test with the national search off and on.
 ``lapor_callback_receiver`` — a second server recording what is POSTed to it
 (``.url``, ``.requests``, ``.respond_with``), for callback tests.
 """
@@ -25,7 +27,9 @@ import httpx
 import pytest
 import uvicorn
 
+from services.sync.lapor import LaporProfile
 from services.sync.simulator import create_simulator_app
+from tests.sync.test_mirror_support import FAST_TUNING, fast_client, use_client
 
 SERVER_START_TIMEOUT_S = 10.0
 
@@ -213,3 +217,21 @@ def _callback_receiver_server() -> Iterator[CallbackReceiver]:
 def lapor_callback_receiver(_callback_receiver_server: CallbackReceiver) -> CallbackReceiver:
     _callback_receiver_server.clear()
     return _callback_receiver_server
+
+
+# -- the embedded app mirroring to the simulator (every sync test may ask for these) ----
+@pytest.fixture
+async def sync_app(app: Any, lapor_sim: str) -> Any:
+    """The embedded app whose mirror talks to the simulator fixture, with short timings."""
+    await use_client(app, fast_client(lapor_sim))
+    app.state.ctx.resources["sync_tuning"] = FAST_TUNING
+    return app
+
+
+@pytest.fixture(params=["search_off", "search_on"])
+async def search_mode(request: Any, sync_app: Any, lapor_sim: str) -> bool:
+    """Both ways of settling an uncertain create: an operator (search off, the default) or
+    the national tag search (``SIMPUL_LAPOR_SEARCH=true``)."""
+    search = request.param == "search_on"
+    await use_client(sync_app, fast_client(lapor_sim, profile=LaporProfile(search=search)))
+    return search

@@ -1,9 +1,6 @@
 """``POST /webhooks/lapor``: signed, deduplicated by event_id, durable before 2xx, and only
 a hint — real (duplicated, reordered) callbacks from the simulator, and none at all."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
@@ -15,12 +12,11 @@ from sqlalchemy import func, select
 from services.sync.inbound.service import poll_once
 from services.sync.lapor import mapping, signing
 from shared.models.sync import LaporCallback
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     FAST_TUNING,
     events_of,
     open_case,
     settle,
-    sync_app,
     with_search,
 )
 

@@ -2,18 +2,14 @@
 again on a guess; operators see what to look up (API, board, case mirror) and settle it —
 "created as national id N" (409 when N belongs to another case) or "not created"."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from services.sync.lapor import mapping
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     by_tag,
     events_of,
     open_case,
     settle,
-    sync_app,
     sync_consumer,
     unconfirmed_count,
 )

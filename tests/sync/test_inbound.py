@@ -2,9 +2,6 @@
 ratings become local events exactly once; cases forwarded in are discovered once;
 an unknown status code holds the case's mirror."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,12 +10,11 @@ from services.sync.inbound.service import poll_once
 from services.sync.lapor import mapping
 from services.sync.ops.service import mirror_state
 from shared.models import Case, CaseMessage, Reporter
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     act,
     events_of,
     open_case,
     settle,
-    sync_app,
     with_search,
 )
 

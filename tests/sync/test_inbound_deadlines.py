@@ -3,9 +3,6 @@ check is capped by the nearest future point of a running verification/resolution
 (at most 30 min apart within the last 24 h); stopped clocks and clockless cases keep the
 plain backoff."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,15 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from services.sync.inbound.service import check_case, schedule_next_check
+from services.sync.inbound.check import check_case, schedule_next_check
 from shared.models import utcnow
 from shared.models.sla import SlaClock
 from shared.models.sync import LaporMirror
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     FAST_TUNING,
     open_case,
     settle,
-    sync_app,
 )
 
 #: Production polling intervals (3 h after a good read), so the schedule is long enough to

@@ -2,9 +2,6 @@
 and shows on the case without moving it; a LAPOR! rating never overwrites the reporter's
 Simpul rating, both stay on the timeline, and reports use the Simpul one."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -16,11 +13,10 @@ from services.sync.inbound.service import poll_once
 from services.sync.lapor import mapping
 from services.sync.ops.service import mirror_state
 from shared.models import Case, OutboundMessage
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     events_of,
     open_case,
     settle,
-    sync_app,
 )
 
 

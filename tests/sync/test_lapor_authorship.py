@@ -1,9 +1,6 @@
 """A national follow-up nobody can attribute is shown to staff as "dari LAPOR!" — never a
 reporter message (nothing resumes or relays it) — and ours are never read back."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -13,12 +10,11 @@ from services.sync.inbound import changes
 from services.sync.inbound.service import poll_once
 from services.sync.lapor import LaporFollowup
 from shared.models import CaseMessage
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     by_tag,
     events_of,
     open_case,
     settle,
-    sync_app,
 )
 
 

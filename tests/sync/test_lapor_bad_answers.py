@@ -2,9 +2,6 @@
 for operators — never a crash, never a dropped case: once LAPOR! answers properly, the
 case goes through."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import httpx
@@ -15,13 +12,12 @@ from services.sync.lapor import mapping
 from shared.models import EventDelivery
 from shared.models.sync import LaporMirror
 from tests.sync.test_lapor_variants import add_photo
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     by_tag,
     events_of,
     fast_client,
     open_case,
     settle,
-    sync_app,
     sync_consumer,
     use_client,
 )

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from services.sync.lapor import LaporProfile, mapping, signing
-from services.sync.lapor.client import LaporClient, parse_retry_after
+from services.sync.lapor.client import LaporClient
 from services.sync.lapor.errors import (
     InvalidLaporDate,
     LaporAuthError,
@@ -26,6 +26,7 @@ from services.sync.lapor.errors import (
 )
 from services.sync.lapor.models import CaseForLapor, LaporFile
 from services.sync.lapor.resilience import BreakerState, CircuitBreaker, TokenBucket
+from services.sync.lapor.transport import parse_retry_after
 from services.sync.simulator import national
 
 BASE = "https://lapor.test/lapor/3.0.0"

@@ -2,9 +2,6 @@
 konfirmasi", flags what differs, opens forwarded cases where the API can read them, and
 creates nothing twice; a dry run only reads."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import io
@@ -16,12 +13,11 @@ from sqlalchemy import select
 from services.sync.national_export.reading import ExportError, read_export
 from services.sync.national_export.service import reconcile_export
 from shared.models import Case
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     OPERATOR,
     by_tag,
     open_case,
     settle,
-    sync_app,
     sync_consumer,
     unconfirmed_count,
 )

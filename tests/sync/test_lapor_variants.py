@@ -4,9 +4,6 @@ default [seen] shapes, our older shapes, and an environment configured like the 
 integrator (header ``auth``, its own create path, no search, no callbacks). Callbacks are
 off throughout: everything national arrives by polling."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -16,14 +13,13 @@ from services.sync.inbound.service import poll_once
 from services.sync.lapor import LaporProfile, mapping
 from services.sync.simulator.faults import INTEGRATOR_VARIANTS, LEGACY_VARIANTS
 from shared.models import Attachment, Case, CaseMessage
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     act,
     by_tag,
     events_of,
     fast_client,
     open_case,
     settle,
-    sync_app,
     unconfirmed_count,
     use_client,
 )

@@ -1,9 +1,6 @@
 """The outbound mirror against the real simulator: create once with the tracking tag,
 statuses and responses as follow-ups in order, privacy, refusals, pause and resume."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import hashlib
@@ -12,18 +9,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.sync.lapor import mapping
-from services.sync.mirror.service import LAPOR_ACTOR
+from services.sync.mirror.support import LAPOR_ACTOR
 from services.sync.ops.service import mirror_state
 from shared.models import Attachment, EventDelivery
 from shared.models.sync import LaporOutboundOp
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     NIK,
     act,
     by_tag,
     fast_client,
     open_case,
     settle,
-    sync_app,
     sync_backlog,
     sync_consumer,
     use_client,

@@ -1,23 +1,19 @@
 """Anonim and rahasia on the national copy (issue 20 item 1): a change at verification
 follows to LAPOR!, and a chat channel's display name is never sent as the reporter's."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from shared.cases.service import NewCase, ReporterInput, create_case
 from shared.models.sync import LaporOutboundOp
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     ADMIN,
     by_tag,
     events_of,
     fast_client,
     open_case,
     settle,
-    sync_app,
     use_client,
 )
 

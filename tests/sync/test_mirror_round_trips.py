@@ -1,9 +1,6 @@
 """The mirror's happy path: one national call per new case, its intent already committed
 when the call goes out, and the consumer sized by ``SIMPUL_LAPOR_CONCURRENCY``."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from typing import Any
@@ -16,12 +13,11 @@ from services.sync.mirror.tasks import BATCH_PER_SLOT, sync_consumer
 from shared.config import Settings
 from shared.db import Database
 from shared.models.sync import LaporOutboundOp
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     by_tag,
     fast_client,
     open_case,
     settle,
-    sync_app,
     use_client,
 )
 

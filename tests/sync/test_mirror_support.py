@@ -8,7 +8,6 @@ import asyncio
 import time
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, update
 
 from services.sync.confirmation import service as confirmation
@@ -63,14 +62,6 @@ async def use_client(app: Any, client: LaporClient) -> LaporClient:
     if old is not None and old is not client:
         await old.aclose()
     return client
-
-
-@pytest.fixture
-async def sync_app(app: Any, lapor_sim: str) -> Any:
-    """The embedded app whose mirror talks to the simulator fixture, with short timings."""
-    await use_client(app, fast_client(lapor_sim))
-    app.state.ctx.resources["sync_tuning"] = FAST_TUNING
-    return app
 
 
 def sync_consumer(app: Any) -> Any:
@@ -201,15 +192,6 @@ async def unconfirmed_count(app: Any) -> int:
         return int(
             await session.scalar(select(func.count()).where(LaporMirror.state == "to_confirm")) or 0
         )
-
-
-@pytest.fixture(params=["search_off", "search_on"])
-async def search_mode(request: Any, sync_app: Any, lapor_sim: str) -> bool:
-    """Both ways of settling an uncertain create: an operator (search off, the default) or
-    the national tag search (``SIMPUL_LAPOR_SEARCH=true``)."""
-    search = request.param == "search_on"
-    await use_client(sync_app, fast_client(lapor_sim, profile=LaporProfile(search=search)))
-    return search
 
 
 async def with_search(app: Any, base_url: str) -> LaporClient:

@@ -3,9 +3,6 @@
 round drains every due case with the rate it has; callbacks are read at once, ahead of a
 backlog (issue 20 item 12)."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from services.sync.inbound.service import callback_round, check_case, check_due
+from services.sync.inbound.check import check_case
+from services.sync.inbound.service import callback_round, check_due
 from services.sync.lapor import LaporProfile, mapping
 from services.sync.lapor.pacing import Lane
 from services.sync.mirror.tuning import TUNING_KEY, SyncTuning, tuning_of
@@ -22,13 +20,12 @@ from shared.events import WorkerContext
 from shared.models import utcnow
 from shared.models.sync import LaporCallback, LaporMirror
 from tests.sync.test_callbacks import signed
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     FAST_TUNING,
     events_of,
     fast_client,
     open_case,
     settle,
-    sync_app,
     use_client,
 )
 

@@ -1,9 +1,6 @@
 """Reconciliation: a case the mirror never sent is re-queued; national changes not yet read
 are re-read; a status national admins changed is reported as drift, not overwritten."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -11,12 +8,11 @@ from sqlalchemy import update
 from services.sync.lapor import mapping
 from services.sync.reconcile.service import reconcile
 from shared.models import EventDelivery
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     by_tag,
     events_of,
     open_case,
     settle,
-    sync_app,
 )
 
 

@@ -2,9 +2,6 @@
 whose answer is lost, 429 bursts, a maintenance window, two workers at once, and a worker
 killed with SIGKILL mid-backlog and restarted."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import asyncio
@@ -26,16 +23,14 @@ from shared.db import Database
 from shared.events import WorkerContext
 from shared.models import EventDelivery, utcnow
 from shared.models.sync import LaporOutboundOp
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     FAST_TUNING,
     act,
     by_tag,
     confirm_like_an_operator,
     fast_client,
     open_case,
-    search_mode,
     settle,
-    sync_app,
     sync_backlog,
     unconfirmed_count,
 )

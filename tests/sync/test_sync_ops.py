@@ -1,16 +1,12 @@
 """``/admin/sync/...``: roles, status and gauges, dead letters and replay, forced re-sync."""
 
-# The shared ``sync_app`` fixture is imported (tests/sync/conftest.py is not ours to edit).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
-from tests.sync.test_mirror_support import (  # noqa: F401 - fixtures
+from tests.sync.test_mirror_support import (
     by_tag,
     fast_client,
     open_case,
     settle,
-    sync_app,
     sync_consumer,
     use_client,
 )

@@ -25,6 +25,7 @@ from services.intake.channels.sms_gateway import SmsGatewayAdapter
 from services.intake.channels.telegram import TelegramAdapter
 from services.intake.channels.twilio import TwilioAdapter, twiml_reply
 from services.intake.channels.whatsapp import WhatsAppAdapter
+from services.intake.email.adapter import EmailAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
     adapter.name: adapter
@@ -34,6 +35,7 @@ ADAPTERS: dict[str, ChannelAdapter] = {
         WhatsAppAdapter(),
         TelegramAdapter(),
         FacebookAdapter(),
+        EmailAdapter(),
     )
 }
 

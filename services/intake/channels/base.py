@@ -242,6 +242,11 @@ class InboundMessage:
     edited: bool = False
     message_ref: str | None = None
     raw_ref: str = ""
+    #: E-mail: the subject, the message ids it replies to (newest first), and the case one
+    #: of our own messages among them names (``services/intake/email``).
+    subject: str | None = None
+    thread: tuple[str, ...] = ()
+    thread_tracking_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

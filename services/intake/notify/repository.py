@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
 from shared.models import Case, CaseMessage, OutboundMessage, utcnow
+from shared.models.channels import InboundDelivery
 
 
 async def queue_message(
@@ -170,3 +171,14 @@ async def retry_dead(session: AsyncSession, message_id: int) -> bool:
         .values(status="pending", attempts=0, next_attempt_at=utcnow(), locked_until=None)
     )
     return (result.rowcount or 0) == 1
+
+
+async def latest_inbound_email_id(session: AsyncSession, case_id: int) -> str | None:
+    """The ``Message-ID`` of the reporter's latest e-mail on the case: our answer replies to
+    it, so the reporter's mail program shows one conversation."""
+    return await session.scalar(
+        select(InboundDelivery.provider_message_id)
+        .where(InboundDelivery.case_id == case_id, InboundDelivery.channel == "email")
+        .order_by(InboundDelivery.id.desc())
+        .limit(1)
+    )

@@ -15,13 +15,15 @@ When a reporter's message is refused (by the provider, or because the channel ca
 it), the refusal is written on the case's timeline (``case.message_refused``, no address,
 no text) and the message is queued again on the next way to reach the reporter: SMS if
 they gave a phone (and an SMS channel is configured), else e-mail. Each way is tried once.
+An officer's message goes the person's next way instead (``params["fallbacks"]``, from
+``shared/notify/officers.py``): e-mail, then the ``log`` line the operator sees.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -49,6 +51,8 @@ from shared.config import Settings
 from shared.db import Database
 from shared.events import emit
 from shared.models import Case, OutboundMessage, Reporter, utcnow
+from shared.notify.messages import body_for as officer_body
+from shared.notify.officers import Way
 
 log = structlog.get_logger("simpul.intake.notify")
 
@@ -148,6 +152,8 @@ async def deliver(
             await repo.mark_dead(session, message.id, detail or "")
             if message.audience == "reporter" and message.case_id is not None:
                 await _after_refusal(session, settings, message, detail or "")
+            elif message.params.get("fallbacks"):
+                await _officer_fallback(session, settings, message)
     OUTBOUND_SENT.labels(message.channel, outcome).inc()
     if outcome != "sent":
         # The reason is the adapter's, already scrubbed of secrets; never the recipient or body.
@@ -185,6 +191,8 @@ async def _send(
     try:
         if message.channel == email.EMAIL_CHANNEL:
             return "sent", await _send_email(settings, message), 0.0
+        if message.channel == "sms":  # an officer's SMS: whichever SMS adapter is configured
+            message = replace(message, channel=configured_sms_adapter(settings) or "sms")
         adapter = ADAPTERS.get(message.channel)
         if adapter is None or not send_configured(message.channel, settings):
             return "dead", f"channel not configured: {message.channel}", 0.0
@@ -312,4 +320,31 @@ async def _after_refusal(
         body=body_for(channel, message, context),
         dedup_key=f"{message.dedup_key}>{channel}",
         params={**message.params, "tried": sorted(tried)},
+    )
+
+
+async def _officer_fallback(session: AsyncSession, settings: Settings, message: Outgoing) -> None:
+    """An officer's message that could not leave goes the person's next way (e-mail, then
+    the ``log`` line the operator sees), carrying the rest of the list."""
+    (channel, address), *rest = message.params["fallbacks"]
+    officer = message.params.get("officer") or {}
+    notice = officer.get("notice") or message.body
+    body = officer_body(
+        Way(channel, address),
+        tracking_id=message.tracking_id,
+        notice=notice,
+        link=officer.get("link") or "",
+        pemda=settings.pemda_name,
+    )
+    await repo.queue_message(
+        session,
+        case_id=message.case_id,
+        event_id=None,
+        audience=message.audience,
+        channel=channel,
+        recipient=address,
+        template=message.template,
+        body=body,
+        dedup_key=f"{message.dedup_key}>{channel}",
+        params={**message.params, "fallbacks": rest},
     )

@@ -23,6 +23,7 @@ from services.intake.notify.destinations import (
     reporter_destination,
     send_configured,
 )
+from services.intake.notify.email import EMAIL_CHANNEL
 from services.intake.notify.sender import (
     MAX_SEND_ATTEMPTS,
     SEND_BATCH,
@@ -120,6 +121,10 @@ async def notify_reporter(session: AsyncSession, event: Event, settings: Setting
     sms_body = is_sms(destination.channel, destination.recipient)
     body = render_sms(template, context) if sms_body else render(template, context)
     params: dict[str, Any] = {"context": asdict(context)}
+    if destination.channel == EMAIL_CHANNEL:
+        in_reply_to = await repo.latest_inbound_email_id(session, case.id)
+        if in_reply_to:
+            params["in_reply_to"] = in_reply_to
     return await repo.queue_message(
         session,
         case_id=case.id,

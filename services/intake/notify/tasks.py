@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.intake.notify import service
+from services.intake.notify import officers, service
 from shared.events import Consumer, PeriodicJob, WorkerContext
 from shared.models import Event
 
@@ -17,8 +17,10 @@ SENDER_INTERVAL_S = 1.0
 
 
 async def handle_event(session, event: Event, ctx: WorkerContext) -> None:
-    """The ``notify`` consumer: at most one reporter message per event (``<event id>:reporter``)."""
+    """The ``notify`` consumer: at most one reporter message per event (``<event id>:reporter``)
+    and, for a disposal or a return, one message per officer concerned."""
     await service.notify_reporter(session, event, ctx.settings)
+    await officers.notify_officers(session, event, ctx.settings)
 
 
 notify_consumer = Consumer(name="notify", handler=handle_event, concurrency=4)

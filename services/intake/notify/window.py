@@ -54,6 +54,8 @@ TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "closed": ("tracking_id",),
     "forwarded_national": ("tracking_id",),
     "sla_breached": ("tracking_id",),
+    # Officers' notices (``shared/notify``): the ID and the notice with its console link.
+    "officer": ("tracking_id", "text"),
 }
 #: Meta refuses template parameters with new lines, tabs or more than 4 spaces in a row,
 #: and bodies over 1,024 characters; a long answer is cut (the tracking page has it all).

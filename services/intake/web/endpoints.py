@@ -1,6 +1,7 @@
 """Citizen web pages (CONTRACT.md, "Web"): ``/lapor`` form, ``/lacak`` tracking.
 
-Bahasa Indonesia, no JavaScript, accessible. The form is protected against cross-site
+Bahasa Indonesia, no JavaScript, accessible. The form takes up to 5 photos or PDFs
+(``multipart/form-data``, checked as REST attachments are: ``uploads``). The form is protected against cross-site
 posts by a double-submit token: ``GET /lapor`` sets a random token in an HttpOnly,
 SameSite=Strict cookie and in a hidden field; ``POST /lapor`` must carry both, equal.
 Posts are rate-limited per client address. The tracking page shows what the public API
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.intake.complaints.service import public_view
-from services.intake.web import pages, rating, service
+from services.intake.web import pages, rating, service, uploads
 from shared.cases.service import get_by_tracking_id
 from shared.crypto import constant_time_equals
 from shared.deps import AppSettings, DbSession
@@ -93,8 +94,8 @@ async def complaint_form(request: Request, session: DbSession) -> Response:
 
 
 @router.post("/lapor")
-async def submit_complaint(request: Request, session: DbSession) -> Response:
-    data = await request.form()
+async def submit_complaint(request: Request, session: DbSession, settings: AppSettings) -> Response:
+    data = await request.form(max_files=uploads.MAX_ATTACHMENTS * 4)
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = fields.get(CSRF_FIELD, "")
@@ -120,9 +121,14 @@ async def submit_complaint(request: Request, session: DbSession) -> Response:
         )
     form = service.ComplaintForm.from_form(fields)
     errors = await service.validate(session, form)
+    try:
+        files = await uploads.read_uploads(data.getlist(uploads.FIELD))
+    except uploads.UploadRefused as exc:
+        errors[uploads.FIELD] = str(exc)
+        files = []
     if errors:
         return await _form_page(request, session, form, errors, status_code=422)
-    case = await service.submit(session, form)
+    case = await service.submit(session, form, files, settings.data_dir)
     # The session commits before this redirect is sent (DbSession).
     return RedirectResponse(f"/lacak/{case.tracking_id}?baru=1", status_code=303)
 

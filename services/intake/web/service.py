@@ -13,6 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.complaints.repository import insert_attachments
+from services.intake.web.uploads import Upload, store_uploads
 from shared.auth import Actor
 from shared.cases.service import KINDS, NewCase, ReporterInput, create_case
 from shared.codes import normalize_code
@@ -109,10 +111,14 @@ async def validate(session: AsyncSession, form: ComplaintForm) -> dict[str, str]
     return errors
 
 
-async def submit(session: AsyncSession, form: ComplaintForm) -> Case:
-    """Open the case of a valid form (``validate`` first). Only flushes."""
+async def submit(
+    session: AsyncSession, form: ComplaintForm, files: list[Upload] = (), data_dir: str = ""
+) -> Case:
+    """Open the case of a valid form (``validate`` and ``read_uploads`` first), its files
+    stored on disk before the caller's commit. Only flushes."""
     phone = normalize_phone(form.telepon) if form.telepon else None
-    return await create_case(
+    rows = await store_uploads(data_dir, list(files)) if files else []
+    case = await create_case(
         session,
         NewCase(
             channel="web",
@@ -132,10 +138,13 @@ async def submit(session: AsyncSession, form: ComplaintForm) -> Case:
                 phone_raw=form.telepon or None,
                 email=form.email or None,
             ),
-            event_data={"via": "web"},
+            event_data={"via": "web", "attachments": len(rows)} if rows else {"via": "web"},
         ),
         WEB_ACTOR,
     )
+    if rows:
+        await insert_attachments(session, [{**row, "case_id": case.id} for row in rows])
+    return case
 
 
 def logo(configured: str, demo: Path) -> tuple[bytes, str]:

@@ -60,6 +60,7 @@ CASE_CHANNEL = {
     "whatsapp": "whatsapp",
     "telegram": "telegram",
     "facebook": "facebook",
+    "email": "email",
 }
 _PHONE_ADAPTERS = frozenset({"twilio", "sms_gateway", "whatsapp"})
 _STATUS_COMMAND = re.compile(r"^\s*CEK\b\s*#?\s*([A-Za-z0-9\-\s]{1,20}?)\s*$", re.IGNORECASE)
@@ -139,7 +140,7 @@ async def handle_message(
         if resolved is not None and not resolved.rated_in_simpul:
             return await _rate(session, resolved, int(rating.group(1)), sender)
 
-    named = find_in_text(text)
+    named = find_in_text(text) or await _thread_case(session, message)
     note = None
     if named:
         case = await get_by_tracking_id(session, named)
@@ -166,10 +167,27 @@ async def handle_message(
     return await _new_case(session, settings, message, sender, note, named)
 
 
+async def _thread_case(session: AsyncSession, message: InboundMessage) -> str | None:
+    """E-mail threading: ``#<id>`` in the subject, a reply to one of our messages (its
+    Message-ID names the case), or to the reporter's own earlier message on a case."""
+    named = find_in_text(message.subject or "") or message.thread_tracking_id
+    if named or not message.thread:
+        return named
+    for ref in message.thread[:20]:
+        tracking_id = await repository.delivered_case_tracking_id(
+            session, message.channel, ref[:200]
+        )
+        if tracking_id:
+            return tracking_id
+    return None
+
+
 async def _belongs_to(session: AsyncSession, case: Case, sender: Sender) -> bool:
     reporter = await repository.reporter_of(session, case.id)
     if reporter is None:
         return False
+    if sender.case_channel == "email" and (reporter.email or "").lower() == sender.address:
+        return True  # a reporter who gave this address on any channel (web, REST, e-mail)
     same_address = (
         case.channel == sender.case_channel
         and reporter.channel in repository.ADAPTERS_OF_CASE_CHANNEL.get(sender.case_channel, ())
@@ -194,6 +212,7 @@ async def _new_case(
         NewCase(
             channel=sender.case_channel,
             description=(message.text or "").strip() or EMPTY_TEXT_WITH_MEDIA,
+            title=(message.subject or "")[:200] or None,
             lat=location.lat if location else None,
             lon=location.lon if location else None,
             address=(location.address or location.name)[:300]
@@ -206,6 +225,7 @@ async def _new_case(
                 name=(message.sender_name or None) and message.sender_name[:200],
                 phone=sender.phone,
                 phone_raw=raw_phone[:40] if raw_phone else None,
+                email=sender.address if sender.case_channel == "email" else None,
             ),
             event_data={"via": sender.adapter, "inline_reply": sender.adapter == "twilio"},
         ),

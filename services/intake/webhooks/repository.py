@@ -20,6 +20,7 @@ ADAPTERS_OF_CASE_CHANNEL: dict[str, tuple[str, ...]] = {
     "whatsapp": ("whatsapp", "twilio"),
     "telegram": ("telegram",),
     "facebook": ("facebook",),
+    "email": ("email",),
 }
 
 

@@ -8,17 +8,16 @@ docs show each body.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import FileResponse
 
 from services.routing.cases import attachments, detail, freshness, intake, repository, service
-from services.routing.cases.filters import case_filters
+from services.routing.cases.filters import query_filters
+from services.routing.cases.repository import CaseFilters
 from services.routing.cases.schemas import AdminCaseIn
-from services.routing.cases.search import MAX_QUERY_CHARS
 from services.sla.calendar.service import current_calendar
 from shared.auth import CurrentActor
 from shared.cases.access import case_summary, get_readable_case
-from shared.codes import OptionalCode
 from shared.deps import AppSettings, DbSession
 
 router = APIRouter(prefix="/admin/cases", tags=["cases"])
@@ -28,30 +27,7 @@ router = APIRouter(prefix="/admin/cases", tags=["cases"])
 async def list_cases(
     actor: CurrentActor,
     session: DbSession,
-    settings: AppSettings,
-    status: str | None = None,
-    opd: OptionalCode = None,
-    category: OptionalCode = None,
-    channel: str | None = None,
-    kecamatan: OptionalCode = None,
-    overdue: bool | None = Query(
-        None, description="cases with a breached or past-deadline SLA clock"
-    ),
-    q: str | None = Query(
-        None,
-        max_length=MAX_QUERY_CHARS,
-        description=(
-            "one search box: a tracking ID, a LAPOR! id, the reporter's phone (admin_instansi "
-            "only), or words of the title/description (PostgreSQL: Indonesian full-text "
-            "search; SQLite: every word, LIKE)"
-        ),
-    ),
-    received_from: str | None = Query(
-        None, alias="from", description="received on/after (date or datetime)"
-    ),
-    received_to: str | None = Query(
-        None, alias="to", description="received on/before (date, inclusive) or before (datetime)"
-    ),
+    filters: Annotated[CaseFilters, Depends(query_filters)],
     sort: repository.Sort = Query(
         repository.Sort.NEWEST,
         description="newest (received), deadline (oldest open deadline first), urgency "
@@ -60,18 +36,6 @@ async def list_cases(
     page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(20, ge=1, le=repository.MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    filters = case_filters(
-        settings,
-        status=status,
-        opd=opd,
-        category=category,
-        channel=channel,
-        kecamatan=kecamatan,
-        overdue=overdue,
-        q=q,
-        received_from=received_from,
-        received_to=received_to,
-    )
     cases, total = await repository.list_cases(
         session, actor, filters, page=page, page_size=page_size, sort=sort
     )

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from fastapi import Query
+
 from services.routing.cases.repository import CaseFilters
+from services.routing.cases.search import MAX_QUERY_CHARS
+from shared.codes import OptionalCode
 from shared.config import Settings
+from shared.deps import AppSettings
 from shared.errors import Unprocessable
 
 
@@ -59,4 +64,46 @@ def case_filters(
         assignee=assignee,
         owned_by=owned_by,
         copied_to=copied_to,
+    )
+
+
+def query_filters(
+    settings: AppSettings,
+    status: str | None = None,
+    opd: OptionalCode = None,
+    category: OptionalCode = None,
+    channel: str | None = None,
+    kecamatan: OptionalCode = None,
+    overdue: bool | None = Query(
+        None, description="cases with a breached or past-deadline SLA clock"
+    ),
+    q: str | None = Query(
+        None,
+        max_length=MAX_QUERY_CHARS,
+        description=(
+            "one search box: a tracking ID, a LAPOR! id, the reporter's phone (admin_instansi "
+            "only), or words of the title/description (PostgreSQL: Indonesian full-text "
+            "search; SQLite: every word, LIKE)"
+        ),
+    ),
+    received_from: str | None = Query(
+        None, alias="from", description="received on/after (date or datetime)"
+    ),
+    received_to: str | None = Query(
+        None, alias="to", description="received on/before (date, inclusive) or before (datetime)"
+    ),
+) -> CaseFilters:
+    """The API's case filters as a FastAPI dependency (``GET /admin/cases``, the worklists):
+    one declaration of the query parameters and their documentation."""
+    return case_filters(
+        settings,
+        status=status,
+        opd=opd,
+        category=category,
+        channel=channel,
+        kecamatan=kecamatan,
+        overdue=overdue,
+        q=q,
+        received_from=received_from,
+        received_to=received_to,
     )

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import audited
 from shared.auth import Actor
 from shared.cases.deadlines import SLA_CLASSES
 from shared.cases.service import KINDS
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import emit
 from shared.models import Category, Desa, Kecamatan, Opd, utcnow
 
 MAX_IMPORT_ROWS = 5000
@@ -215,38 +215,22 @@ async def _save(
                 setattr(row, attr, now)
         session.add(row)
         await session.flush()
-        await emit(
-            session,
-            f"{ent.subject}.created",
-            actor,
-            subject_type=ent.subject,
-            subject_id=code,
-            data={"before": None, "after": ent.as_dict(row)},
+        await audited.record(
+            session, actor, ent.subject, code, "created", before=None, after=ent.as_dict(row)
         )
         return row, "created"
     if create_only:
         raise Conflict(f"{ent.subject} {code!r} exists; use PATCH", code=f"{ent.subject}_exists")
-    if expected_version is not None and expected_version != row.version:
-        raise Conflict(
-            f"{ent.subject} {code!r} is at version {row.version}, not {expected_version}",
-            code="version_mismatch",
-        )
+    audited.check_version(expected_version, row.version, f"{ent.subject} {code!r}")
     before = ent.as_dict(row)
     for attr, value in values.items():
         setattr(row, attr, value)
     if ent.as_dict(row) == before:
         return row, "unchanged"
-    row.version += 1
-    if hasattr(row, "updated_at"):
-        row.updated_at = now
+    audited.bump(row)
     await session.flush()
-    await emit(
-        session,
-        f"{ent.subject}.updated",
-        actor,
-        subject_type=ent.subject,
-        subject_id=code,
-        data={"before": before, "after": ent.as_dict(row)},
+    await audited.record(
+        session, actor, ent.subject, code, "updated", before=before, after=ent.as_dict(row)
     )
     return row, "updated"
 
@@ -387,14 +371,10 @@ async def create_desa(
     row = Desa(kecamatan_code=kecamatan_code, code=code, name=name, active=True)
     session.add(row)
     await session.flush()
-    await emit(
-        session,
-        "desa.created",
-        actor,
-        subject_type="desa",
-        subject_id=f"{kecamatan_code}/{code}",
-        data={"before": None, "after": desa_dict(row)},
-    )
+    await audited.record(
+        session, actor, "desa", f"{kecamatan_code}/{code}", "created",
+        before=None, after=desa_dict(row),
+    )  # fmt: skip
     return row
 
 
@@ -410,12 +390,8 @@ async def update_desa(
             setattr(row, attr, changes[attr])
     if desa_dict(row) != before:
         await session.flush()
-        await emit(
-            session,
-            "desa.updated",
-            actor,
-            subject_type="desa",
-            subject_id=f"{row.kecamatan_code}/{row.code}",
-            data={"before": before, "after": desa_dict(row)},
-        )
+        await audited.record(
+            session, actor, "desa", f"{row.kecamatan_code}/{row.code}", "updated",
+            before=before, after=desa_dict(row),
+        )  # fmt: skip
     return row

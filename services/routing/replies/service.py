@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import audited
 from services.routing.cases.service import HTTP_ACTIONS
 from shared.auth import Actor
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
-from shared.events import emit
 from shared.lifecycle import Role
 from shared.models import Case, utcnow
 from shared.models.routing import ReplyTemplate
@@ -128,13 +128,8 @@ async def create_template(
     )
     session.add(row)
     await session.flush()
-    await emit(
-        session,
-        f"{SUBJECT}.created",
-        actor,
-        subject_type=SUBJECT,
-        subject_id=str(row.id),
-        data={"before": None, "after": as_dict(row)},
+    await audited.record(
+        session, actor, SUBJECT, row.id, "created", before=None, after=as_dict(row)
     )
     return row
 
@@ -150,12 +145,7 @@ async def update_template(
     """Change title, body, actions or ``active``; 409 when ``expected_version`` is stale."""
     _require_admin(actor)
     row = await get_template(session, template_id)
-    if expected_version is not None and expected_version != row.version:
-        raise Conflict(
-            f"the template is at version {row.version}, not {expected_version}",
-            code="version_mismatch",
-            current=as_dict(row),
-        )
+    audited.check_version(expected_version, row.version, "the template", current=as_dict(row))
     before = as_dict(row)
     if changes.get("title") is not None:
         if await _title_taken(session, changes["title"], but=row.id):
@@ -173,16 +163,10 @@ async def update_template(
         k: v for k, v in before.items() if k != "updated_at"
     }:
         return row
-    row.version += 1
-    row.updated_at = utcnow()
+    audited.bump(row)
     await session.flush()
-    await emit(
-        session,
-        f"{SUBJECT}.updated",
-        actor,
-        subject_type=SUBJECT,
-        subject_id=str(row.id),
-        data={"before": before, "after": as_dict(row)},
+    await audited.record(
+        session, actor, SUBJECT, row.id, "updated", before=before, after=as_dict(row)
     )
     return row
 

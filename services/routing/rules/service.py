@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing import audited
 from services.routing.rules import matching
 from services.routing.rules.schemas import ReorderIn, RuleIn, RulePatch
 from shared.auth import Actor
 from shared.cases.service import CHANNELS, KINDS
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import emit
+from shared.errors import NotFound, Unprocessable
 from shared.models import Case, Category, Kecamatan, Opd, utcnow
 from shared.models.routing import RoutingRule
 
@@ -198,13 +198,8 @@ async def create_rule(session: AsyncSession, body: RuleIn, actor: Actor) -> Rout
     session.add(rule)
     await _renumber(session, rules)
     await session.flush()
-    await emit(
-        session,
-        f"{SUBJECT}.created",
-        actor,
-        subject_type=SUBJECT,
-        subject_id=str(rule.id),
-        data={"before": None, "after": rule_dict(rule)},
+    await audited.record(
+        session, actor, SUBJECT, rule.id, "created", before=None, after=rule_dict(rule)
     )
     return rule
 
@@ -213,11 +208,7 @@ async def update_rule(
     session: AsyncSession, rule_id: int, body: RulePatch, actor: Actor
 ) -> RoutingRule:
     rule = await get_rule(session, rule_id)
-    if body.version is not None and body.version != rule.version:
-        raise Conflict(
-            f"rule {rule_id} is at version {rule.version}, not {body.version}",
-            code="version_mismatch",
-        )
+    audited.check_version(body.version, rule.version, f"rule {rule_id}")
     before = rule_dict(rule)
     conditions = (
         await validate_conditions(session, body.conditions)
@@ -238,16 +229,10 @@ async def update_rule(
     after = rule_dict(rule)
     if after == before:
         return rule
-    rule.version += 1
-    rule.updated_at = utcnow()
+    audited.bump(rule)
     await session.flush()
-    await emit(
-        session,
-        f"{SUBJECT}.updated",
-        actor,
-        subject_type=SUBJECT,
-        subject_id=str(rule.id),
-        data={"before": before, "after": rule_dict(rule)},
+    await audited.record(
+        session, actor, SUBJECT, rule.id, "updated", before=before, after=rule_dict(rule)
     )
     return rule
 
@@ -269,14 +254,7 @@ async def reorder_rules(session: AsyncSession, body: ReorderIn, actor: Actor) ->
             rule.version += 1
     await _renumber(session, ordered)
     await session.flush()
-    await emit(
-        session,
-        f"{SUBJECT}.reordered",
-        actor,
-        subject_type=SUBJECT,
-        subject_id="*",
-        data={"before": before, "after": body.ids},
-    )
+    await audited.record(session, actor, SUBJECT, "*", "reordered", before=before, after=body.ids)
     return ordered
 
 

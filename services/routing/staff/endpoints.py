@@ -77,63 +77,30 @@ async def update_user(
     return (await service.with_counts(session, [user], settings))[0]
 
 
-@router.post(
-    "/admin/users/{user_id}/deactivate",
-    response_model=schemas.UserOut,
-    summary="Deactivate: sessions and tokens end now",
-)
-async def deactivate_user(
-    user_id: int, request: Request, session: DbSession, actor: Actor = Manager
-) -> dict[str, Any]:
-    return service.as_dict(await service.deactivate(session, actor, user_id, Origin.of(request)), 0)
+def _account_action(name: str, action: service.AccountAction) -> None:
+    """Register ``POST /admin/users/{user_id}/<name>`` for one of ``ACCOUNT_ACTIONS``."""
+
+    async def endpoint(
+        user_id: int, request: Request, session: DbSession, settings: AppSettings,
+        actor: Actor = Manager,
+    ) -> dict[str, Any]:  # fmt: skip
+        user, temporary = await service.act(session, actor, user_id, name, Origin.of(request))
+        if action.ends_sessions:
+            answer = service.as_dict(user, 0)
+        else:
+            answer = (await service.with_counts(session, [user], settings))[0]
+        return {**answer, "temporary_password": temporary} if action.gives_password else answer
+
+    endpoint.__name__ = f"{name.replace('-', '_')}_user"
+    router.post(
+        f"/admin/users/{{user_id}}/{name}",
+        response_model=schemas.UserWithPassword if action.gives_password else schemas.UserOut,
+        summary=action.summary,
+    )(endpoint)
 
 
-@router.post(
-    "/admin/users/{user_id}/reactivate",
-    response_model=schemas.UserWithPassword,
-    summary="Reactivate, with a new temporary password",
-)
-async def reactivate_user(
-    user_id: int, request: Request, session: DbSession, actor: Actor = Manager
-) -> dict[str, Any]:
-    user, temporary = await service.reactivate(session, actor, user_id, Origin.of(request))
-    return {**service.as_dict(user, 0), "temporary_password": temporary}
-
-
-@router.post(
-    "/admin/users/{user_id}/reset-password",
-    response_model=schemas.UserWithPassword,
-    summary="A new temporary password (shown once); sessions end",
-)
-async def reset_password(
-    user_id: int, request: Request, session: DbSession, actor: Actor = Manager
-) -> dict[str, Any]:
-    user, temporary = await service.reset_password(session, actor, user_id, Origin.of(request))
-    return {**service.as_dict(user, 0), "temporary_password": temporary}
-
-
-@router.post(
-    "/admin/users/{user_id}/reset-2fa",
-    response_model=schemas.UserOut,
-    summary="Turn two-factor off (set up again at next login); sessions end",
-)
-async def reset_two_factor(
-    user_id: int, request: Request, session: DbSession, actor: Actor = Manager
-) -> dict[str, Any]:
-    return service.as_dict(
-        await service.reset_two_factor(session, actor, user_id, Origin.of(request)), 0
-    )
-
-
-@router.post(
-    "/admin/users/{user_id}/unlock", response_model=schemas.UserOut, summary="Lift a lock-out"
-)
-async def unlock_user(
-    user_id: int, request: Request, session: DbSession, settings: AppSettings,
-    actor: Actor = Manager,
-) -> dict[str, Any]:  # fmt: skip
-    user = await service.unlock(session, actor, user_id, Origin.of(request))
-    return (await service.with_counts(session, [user], settings))[0]
+for _name, _action in service.ACCOUNT_ACTIONS.items():
+    _account_action(_name, _action)
 
 
 @router.post("/admin/users/{user_id}/end-sessions", summary="End every session of the account")

@@ -19,6 +19,9 @@ class Contact(BaseModel):
     )
     telegram_chat_id: str | None = Field(default=None, max_length=40)
     notify_channel: Channel | None = Field(default=None, description="the preferred channel")
+    penanggung_jawab_opd: str | None = Field(
+        default=None, max_length=40, description="the OPD whose breaches this person hears of"
+    )
 
 
 class UserCreate(Contact):
@@ -68,6 +71,7 @@ class UserOut(BaseModel):
     phone: str | None
     telegram_chat_id: str | None
     notify_channel: str | None
+    penanggung_jawab_opd: str | None
     active: bool
     two_factor: bool
     password_temporary: bool

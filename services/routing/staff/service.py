@@ -10,6 +10,8 @@ Accounts are never deleted: deactivation ends their sessions and tokens at once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,45 +91,57 @@ async def update(
     return await users.update_user(session, user, changes, by=by(actor), origin=origin)
 
 
-async def deactivate(
-    session: AsyncSession, actor: Actor, user_id: int, origin: Origin
-) -> StaffUser:
+@dataclass(frozen=True)
+class AccountAction:
+    """One action on another's account (``POST /admin/users/{id}/<name>``).
+
+    ``change`` is the ``shared.identity.users`` function that does it (a temporary password
+    is its result where ``gives_password``); ``not_own`` names it in the refusal to do it to
+    one's own account here (None: allowed); ``ends_sessions``: the answer counts none."""
+
+    change: Callable[..., Awaitable[Any]]
+    summary: str
+    not_own: str | None = None
+    needs_active: bool = False
+    gives_password: bool = False
+    ends_sessions: bool = True
+
+
+ACCOUNT_ACTIONS: dict[str, AccountAction] = {
+    "deactivate": AccountAction(
+        users.deactivate, "Deactivate: sessions and tokens end now", not_own="deactivate"
+    ),
+    "reactivate": AccountAction(
+        users.reactivate, "Reactivate, with a new temporary password", gives_password=True
+    ),
+    "reset-password": AccountAction(
+        users.reset_password,
+        "A new temporary password (shown once); sessions end",
+        not_own="reset the password of",
+        needs_active=True,
+        gives_password=True,
+    ),
+    "reset-2fa": AccountAction(
+        users.reset_totp,
+        "Turn two-factor off (set up again at next login); sessions end",
+        not_own="reset two-factor of",
+    ),
+    "unlock": AccountAction(users.unlock, "Lift a lock-out", ends_sessions=False),
+}
+
+
+async def act(
+    session: AsyncSession, actor: Actor, user_id: int, name: str, origin: Origin
+) -> tuple[StaffUser, str | None]:
+    """Do ``ACCOUNT_ACTIONS[name]`` to a managed account; the temporary password, if any."""
+    action = ACCOUNT_ACTIONS[name]
     user = await get_managed(session, actor, user_id)
-    _not_self(actor, user, "deactivate")
-    await users.deactivate(session, user, by=by(actor), origin=origin)
-    return user
-
-
-async def reactivate(
-    session: AsyncSession, actor: Actor, user_id: int, origin: Origin
-) -> tuple[StaffUser, str]:
-    user = await get_managed(session, actor, user_id)
-    return user, await users.reactivate(session, user, by=by(actor), origin=origin)
-
-
-async def reset_password(
-    session: AsyncSession, actor: Actor, user_id: int, origin: Origin
-) -> tuple[StaffUser, str]:
-    user = await get_managed(session, actor, user_id)
-    _not_self(actor, user, "reset the password of")
-    if not user.active:
+    if action.not_own is not None:
+        _not_self(actor, user, action.not_own)
+    if action.needs_active and not user.active:
         raise Conflict("the account is deactivated; reactivate it instead", code="inactive")
-    return user, await users.reset_password(session, user, by=by(actor), origin=origin)
-
-
-async def reset_two_factor(
-    session: AsyncSession, actor: Actor, user_id: int, origin: Origin
-) -> StaffUser:
-    user = await get_managed(session, actor, user_id)
-    _not_self(actor, user, "reset two-factor of")
-    await users.reset_totp(session, user, by=by(actor), origin=origin)
-    return user
-
-
-async def unlock(session: AsyncSession, actor: Actor, user_id: int, origin: Origin) -> StaffUser:
-    user = await get_managed(session, actor, user_id)
-    await users.unlock(session, user, by=by(actor), origin=origin)
-    return user
+    result = await action.change(session, user, by=by(actor), origin=origin)
+    return user, result if action.gives_password else None
 
 
 async def end_sessions(session: AsyncSession, actor: Actor, user_id: int, origin: Origin) -> int:
@@ -153,6 +167,7 @@ def as_dict(user: StaffUser, active_sessions: int) -> dict[str, Any]:
         "phone": user.phone,
         "telegram_chat_id": user.telegram_chat_id,
         "notify_channel": user.notify_channel,
+        "penanggung_jawab_opd": user.penanggung_jawab_opd,
         "active": user.active,
         "two_factor": user.totp_enabled,
         "password_temporary": user.password_temporary,

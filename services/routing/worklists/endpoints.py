@@ -6,18 +6,18 @@ The same filters and one search box as ``GET /admin/cases``; each list is its ro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from services.routing.cases.filters import case_filters
-from services.routing.cases.repository import MAX_PAGE_SIZE
-from services.routing.cases.search import MAX_QUERY_CHARS
+from services.routing.cases.filters import query_filters
+from services.routing.cases.repository import MAX_PAGE_SIZE, CaseFilters
 from services.routing.worklists import service
 from services.sla.calendar.service import current_calendar
 from shared.auth import CurrentActor
-from shared.deps import AppSettings, DbSession
+from shared.deps import DbSession
 
 router = APIRouter(prefix="/admin/worklists", tags=["cases"])
 
@@ -33,33 +33,13 @@ async def worklist(
     request: Request,
     actor: CurrentActor,
     session: DbSession,
-    settings: AppSettings,
-    status: str | None = None,
-    opd: str | None = None,
-    category: str | None = None,
-    channel: str | None = None,
-    kecamatan: str | None = None,
-    overdue: bool | None = None,
-    q: str | None = Query(None, max_length=MAX_QUERY_CHARS, description="as GET /admin/cases"),
-    received_from: str | None = Query(None, alias="from"),
-    received_to: str | None = Query(None, alias="to"),
+    filters: Annotated[CaseFilters, Depends(query_filters)],
     mine: bool = Query(False, description="only the cases assigned to the caller"),
     page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
-    filters = case_filters(
-        settings,
-        status=status,
-        opd=opd,
-        category=category,
-        channel=channel,
-        kecamatan=kecamatan,
-        overdue=overdue,
-        q=q,
-        received_from=received_from,
-        received_to=received_to,
-        assignee=actor.id if mine else None,
-    )
+    if mine:
+        filters = replace(filters, assignee=actor.id)
     calendar = await current_calendar(session, request.app.state.ctx)
     return await service.worklist_page(
         session, actor, str(name), filters, calendar, page=page, page_size=page_size

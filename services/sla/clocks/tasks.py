@@ -34,7 +34,7 @@ from shared.cases.events import EndedPayload
 from shared.cases.workflow import apply_to_many
 from shared.events import Consumer, NewEvent, PeriodicJob, WorkerContext, emit_many
 from shared.lifecycle import Action
-from shared.models import Case, Event, Opd, utcnow
+from shared.models import Case, Event, utcnow
 from shared.models.sla import SlaClock
 
 from .rules import (
@@ -104,13 +104,6 @@ async def _tracking_ids(session: AsyncSession, case_ids: set[int]) -> dict[int, 
     return {case_id: tracking_id for case_id, tracking_id in rows}
 
 
-async def _opds(session: AsyncSession, codes: set[str]) -> dict[str, Opd]:
-    """The batch's OPDs (contacts, names) in one query."""
-    if not codes:
-        return {}
-    return {o.code: o for o in (await session.scalars(select(Opd).where(Opd.code.in_(codes))))}
-
-
 def _clock_event(row: Any, tracking_id: str, *, breached: bool, now: dt.datetime) -> NewEvent:
     """``sla.warning``/``sla.breached`` for one claimed clock, as SYSTEM at ``now``."""
     return NewEvent(
@@ -149,7 +142,6 @@ async def _announce(
         return
     calendar = await current_calendar(session, ctx)
     tracking = await _tracking_ids(session, {row.case_id for row in rows})
-    opds = await _opds(session, {row.opd_code for row in rows if row.opd_code})
     tracking_ids = [tracking.get(row.case_id, str(row.case_id)) for row in rows]
     event_ids = await emit_many(
         session,
@@ -169,10 +161,10 @@ async def _announce(
                 clock_kind=row.kind,
                 deadline_local=row.deadline_at.astimezone(calendar.tz),
                 opd_code=row.opd_code,
-                opd=opds.get(row.opd_code) if row.opd_code else None,
             )
             for row, tracking_id, event_id in zip(rows, tracking_ids, event_ids, strict=True)
         ],
+        ctx.settings,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ _COLUMNS = (
     ("template", "text"),
     ("body", "text"),
     ("dedup_key", "text"),
+    ("params", "jsonb"),
     ("status", "text"),
     ("attempts", "integer"),
     ("next_attempt_at", "timestamptz"),
@@ -37,13 +39,14 @@ _PG_INSERT = text(
 
 
 async def insert_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows`` (every key of ``_COLUMNS``, aware UTC times) in the caller's
+    """Insert ``rows`` (the keys of ``_COLUMNS``, aware UTC times; ``params`` optional) in the caller's
     transaction, skipping any whose ``dedup_key`` exists (``ON CONFLICT DO NOTHING``, as
     notify's ``queue_message``). Returns how many were inserted."""
     if not rows:
         return 0
     if session.get_bind().dialect.name == "postgresql":
-        columns = {c: [row[c] for row in rows] for c, _ in _COLUMNS}
+        columns = {c: [row.get(c) for row in rows] for c, _ in _COLUMNS}
+        columns["params"] = [None if p is None else json.dumps(p) for p in columns["params"]]
         return len((await session.execute(_PG_INSERT, columns)).all())
     table = OutboundMessage.__table__
     stmt = (

@@ -3,15 +3,16 @@
 Permen 62/2018 (as in Perbup Tanah Laut 11/2020): when the early warning passes with no final
 answer, the responsible people are reminded and escalated to. Here:
 
-* ``sla.warning``: the OPD's pejabat penghubung (``Opd.contact``) and Admin Instansi;
-* ``sla.breached``: the same, plus the OPD's penanggung jawab (``Opd.penanggung_jawab``).
+* ``sla.warning``: the OPD's officers (pejabat penghubung, Admin UPP) and Admin Instansi;
+* ``sla.breached``: the same, plus the OPD's penanggung jawab.
 
-Each is an ``OutboundMessage`` (audience ``opd`` or ``staff``, channel ``log`` until an
-email or SMS adapter is configured) with ``dedup_key = "<event id>:<recipient>"``, queued
-in the sweeper's transaction with ``INSERT ... ON CONFLICT DO NOTHING`` (the rows intake
-notify's ``queue_message`` writes, but a whole batch per statement): exactly one message per
-person per event. An OPD without a contact on file is addressed by
-a role name (``opd:<CODE>:...``) so the message is still on record. Messages never carry
+Who they are and how each is reached (their account's preferred channel, then e-mail, then
+the ``log`` line the operator sees; an OPD's written contacts where it has no account) is
+``shared/notify/officers.py``; the words, with the link to the case's console page, are
+``shared/notify/messages.py``. Each message is an ``OutboundMessage`` with
+``dedup_key = "<event id>:<person>"``, queued in the sweeper's transaction with
+``INSERT ... ON CONFLICT DO NOTHING`` (the rows intake notify's ``queue_message`` writes, but
+a whole batch per statement): exactly one message per person per event. Messages never carry
 the reporter's identity.
 """
 
@@ -24,64 +25,27 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Opd, utcnow
+from shared.config import Settings
+from shared.models import utcnow
+from shared.notify.messages import escalation_notice, officer_rows
+from shared.notify.officers import Directory, Officer, load_directory, unique
 
 from . import repository
 
-#: Where staff messages go until an adapter is configured (the sender logs them).
-ESCALATION_CHANNEL = "log"
-#: The Admin Instansi desk, as a recipient.
+#: Kept for callers that named the Admin Instansi desk (no Admin Instansi account yet).
 ADMIN_INSTANSI_RECIPIENT = "admin_instansi"
 
-_KIND_LABEL = {"verification": "verifikasi", "resolution": "tindak lanjut"}
 
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    audience: str  # opd | staff
-    address: str
-    role: str  # pejabat_penghubung | penanggung_jawab | admin_instansi
-
-
-def recipients(opd: Opd | None, opd_code: str | None, *, breached: bool) -> list[Recipient]:
-    """The people to tell, without duplicates (one person may hold two roles)."""
-    people = [Recipient("staff", ADMIN_INSTANSI_RECIPIENT, "admin_instansi")]
+def recipients(
+    directory: Directory, opd_code: str | None, settings: Settings, *, breached: bool
+) -> list[Officer]:
+    """The people to tell, each once (one person may hold two roles)."""
+    people = list(directory.admin_instansi(settings))
     if opd_code:
-        contact = (opd.contact if opd else None) or f"opd:{opd_code}:pejabat_penghubung"
-        people.append(Recipient("opd", contact, "pejabat_penghubung"))
+        people += directory.opd_officers(opd_code, settings)
         if breached:
-            chief = (opd.penanggung_jawab if opd else None) or f"opd:{opd_code}:penanggung_jawab"
-            people.append(Recipient("opd", chief, "penanggung_jawab"))
-    seen: set[str] = set()
-    unique = []
-    for person in people:
-        if person.address not in seen:
-            seen.add(person.address)
-            unique.append(person)
-    return unique
-
-
-def message_body(
-    *,
-    breached: bool,
-    tracking_id: str,
-    clock_kind: str,
-    deadline_local: dt.datetime,
-    opd_name: str | None,
-) -> str:
-    """Bahasa Indonesia, no personal data: the tracking ID, which clock, and when."""
-    what = _KIND_LABEL.get(clock_kind, clock_kind)
-    when = deadline_local.strftime("%d-%m-%Y %H:%M")
-    owner = f" ({opd_name})" if opd_name else ""
-    if breached:
-        return (
-            f"Pengaduan {tracking_id}{owner} melewati batas waktu {what} ({when}). "
-            "Mohon segera ditindaklanjuti dan laporkan kendalanya."
-        )
-    return (
-        f"Peringatan dini: batas waktu {what} pengaduan {tracking_id}{owner} jatuh pada {when}. "
-        "Mohon diselesaikan sebelum batas waktu."
-    )
+            people += directory.penanggung_jawab(opd_code, settings)
+    return unique(people)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,69 +59,50 @@ class Escalation:
     clock_kind: str
     deadline_local: dt.datetime
     opd_code: str | None
-    opd: Opd | None
 
 
-def escalation_rows(escalation: Escalation, now: dt.datetime) -> list[dict[str, Any]]:
+def escalation_rows(
+    escalation: Escalation, directory: Directory, settings: Settings, now: dt.datetime
+) -> list[dict[str, Any]]:
     """The ``outbound_messages`` rows for one escalation, one per recipient."""
     e = escalation
-    template = "sla_breached" if e.breached else "sla_warning"
-    body = message_body(
+    opd = directory.opds.get(e.opd_code) if e.opd_code else None
+    notice = escalation_notice(
         breached=e.breached,
         tracking_id=e.tracking_id,
         clock_kind=e.clock_kind,
         deadline_local=e.deadline_local,
-        opd_name=e.opd.name if e.opd else None,
+        opd_name=opd.name if opd else None,
     )
-    return [
-        {
-            "case_id": e.case_id,
-            "event_id": e.event_id,
-            "audience": person.audience,
-            "channel": ESCALATION_CHANNEL,
-            "recipient": person.address,
-            "template": f"{template}_{person.role}",
-            "body": body,
-            "dedup_key": f"{e.event_id}:{person.address}",
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for person in recipients(e.opd, e.opd_code, breached=e.breached)
-    ]
+    return officer_rows(
+        recipients(directory, e.opd_code, settings, breached=e.breached),
+        settings=settings,
+        case_id=e.case_id,
+        event_id=e.event_id,
+        tracking_id=e.tracking_id,
+        template="sla_breached" if e.breached else "sla_warning",
+        notice=notice,
+        dedup_prefix=str(e.event_id),
+        now=now,
+        role_suffix=True,
+    )
 
 
-async def queue_escalations(session: AsyncSession, escalations: Sequence[Escalation]) -> int:
+async def queue_escalations(
+    session: AsyncSession, escalations: Sequence[Escalation], settings: Settings
+) -> int:
     """Queue the messages of many escalations in one statement (a sweep's batch), not one
     per message; a repeated event adds nothing. Returns how many were queued."""
+    if not escalations:
+        return 0
     now = utcnow()
+    directory = await load_directory(session, {e.opd_code for e in escalations if e.opd_code})
     return await repository.insert_messages(
-        session, [row for e in escalations for row in escalation_rows(e, now)]
+        session,
+        [row for e in escalations for row in escalation_rows(e, directory, settings, now)],
     )
 
 
-async def queue_escalation(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    case_id: int,
-    breached: bool,
-    tracking_id: str,
-    clock_kind: str,
-    deadline_local: dt.datetime,
-    opd_code: str | None,
-    opd: Opd | None,
-) -> int:
+async def queue_escalation(session: AsyncSession, settings: Settings, **fields: Any) -> int:
     """Queue one message per recipient; a second call for the same event adds nothing."""
-    escalation = Escalation(
-        event_id=event_id,
-        case_id=case_id,
-        breached=breached,
-        tracking_id=tracking_id,
-        clock_kind=clock_kind,
-        deadline_local=deadline_local,
-        opd_code=opd_code,
-        opd=opd,
-    )
-    return await queue_escalations(session, [escalation])
+    return await queue_escalations(session, [Escalation(**fields)], settings)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from services.sync.confirmation import repository as confirm_repo
 from services.sync.lapor import LaporClient, LaporError, LaporNotFound, mapping
 from services.sync.mirror import repository as repo
-from services.sync.mirror.service import case_for_lapor
+from services.sync.mirror.planning import case_for_lapor
 from shared.auth import Actor
 from shared.errors import Conflict, ServiceUnavailable, Unprocessable
 from shared.events import emit

@@ -21,7 +21,7 @@ from services.sync.lapor import LaporComplaint, LaporFollowup
 from services.sync.lapor.profile import normalise_name
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import INBOUND
-from services.sync.mirror.service import LAPOR_ACTOR
+from services.sync.mirror.support import LAPOR_ACTOR
 from shared.events import emit
 from shared.models import Attachment, Case, CaseMessage, utcnow
 from shared.models.sync import LaporMirror
@@ -117,27 +117,17 @@ async def apply_followups(
         )
         if seen is None:
             continue
-        if followup.author == "reporter":
-            message = CaseMessage(
-                case_id=case_id,
-                kind="reporter",
-                body=followup.content,
-                channel="lapor",
-                author_type="reporter",
-                author_id=f"lapor:{complaint_id}",
-                created_at=followup.created_at or utcnow(),
-            )
-        else:  # cannot tell who wrote it: staff see it, nobody relays it
-            message = CaseMessage(
-                case_id=case_id,
-                kind="internal_note",
-                body=followup.content,
-                channel="lapor",
-                author_type="lapor",
-                author_id=f"lapor:{complaint_id}",
-                author_name=UNATTRIBUTED_AUTHOR,
-                created_at=followup.created_at or utcnow(),
-            )
+        by_reporter = followup.author == "reporter"  # else: staff see it, nobody relays it
+        message = CaseMessage(
+            case_id=case_id,
+            kind="reporter" if by_reporter else "internal_note",
+            body=followup.content,
+            channel="lapor",
+            author_type="reporter" if by_reporter else "lapor",
+            author_id=f"lapor:{complaint_id}",
+            author_name=None if by_reporter else UNATTRIBUTED_AUTHOR,
+            created_at=followup.created_at or utcnow(),
+        )
         s.add(message)
         await s.flush()
         seen.message_id = message.id
@@ -150,11 +140,7 @@ async def apply_followups(
                     url=file.path,
                 )
             )
-        event = (
-            "lapor.followup_received"
-            if followup.author == "reporter"
-            else "lapor.followup_unattributed"
-        )
+        event = "lapor.followup_received" if by_reporter else "lapor.followup_unattributed"
         await emit(
             s,
             event,
@@ -167,8 +153,6 @@ async def apply_followups(
                 "attachments": len(followup.attachments),
             },
         )
-        INBOUND.labels(
-            "followup" if followup.author == "reporter" else "followup_unattributed"
-        ).inc()
+        INBOUND.labels("followup" if by_reporter else "followup_unattributed").inc()
         changed = True
     return changed

@@ -33,7 +33,7 @@ from sqlalchemy import select, update
 
 from services.sync.inbound import repository as inrepo
 from services.sync.mirror.metrics import INBOUND
-from services.sync.mirror.service import LAPOR_ACTOR
+from services.sync.mirror.support import LAPOR_ACTOR
 from shared.cases.events import CaseEvent
 from shared.events import emit
 from shared.models import Case, utcnow

@@ -20,7 +20,7 @@ The rules, when more calls wait than the rate allows:
 It is stride scheduling over the waiting lanes: a lane's ``pass`` grows by
 ``1 / weight`` per token it gets, the waiting lane with the lowest pass goes next, and a
 lane that was idle joins at the current lowest pass (it cannot bank credit while idle).
-The bucket itself is the same as :class:`~services.sync.lapor.resilience.TokenBucket`:
+The bucket itself is :class:`~services.sync.lapor.resilience.TokenBucket`'s (a subclass):
 ``rate_per_s`` tokens a second, a burst of a tenth of a second's worth, 0 = off.
 """
 
@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from services.sync.lapor.resilience import DEFAULT_BURST_S, Clock, Sleep
+from services.sync.lapor.resilience import Clock, Sleep, TokenBucket
 
 
 class Lane(enum.StrEnum):
@@ -69,9 +69,10 @@ def lane_weights(poll_share: float) -> dict[Lane, float]:
     return {Lane.WRITE: 1.0 - share, Lane.POLL: share}
 
 
-class FairTokenBucket:
+class FairTokenBucket(TokenBucket):
     """A token bucket whose waiters are served by lane (see the module docstring).
-    ``granted`` counts the tokens each lane got (for metrics and tests)."""
+    ``granted`` counts the tokens each lane got (for metrics and tests). The refill and
+    the rate are :class:`TokenBucket`'s; the order of waiters is this class's."""
 
     def __init__(
         self,
@@ -82,23 +83,12 @@ class FairTokenBucket:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.rate_per_s = float(rate_per_s)
-        if burst is None:
-            burst = self.rate_per_s * DEFAULT_BURST_S
-        self.burst = max(1.0, float(burst))
+        super().__init__(rate_per_s, burst=burst, clock=clock, sleep=sleep)
         self.weights = lane_weights(poll_share)
-        self._clock = clock
-        self._tokens = self.burst
-        self._updated = clock()
         self._waiters: dict[Lane, deque[asyncio.Future[None]]] = {lane: deque() for lane in Lane}
         self._pass: dict[Lane, float] = dict.fromkeys(self.weights, 0.0)
-        self._sleep = sleep
         self._dispatcher: asyncio.Task[None] | None = None
         self.granted: dict[Lane, int] = dict.fromkeys(Lane, 0)
-
-    @property
-    def enabled(self) -> bool:
-        return self.rate_per_s > 0
 
     def waiting(self, lane: Lane) -> int:
         return sum(1 for f in self._waiters[lane] if not f.done())
@@ -121,12 +111,6 @@ class FairTokenBucket:
         await future
 
     # -- the scheduler -------------------------------------------------------------------
-    def _refill(self) -> None:
-        now = self._clock()
-        elapsed = max(0.0, now - self._updated)
-        self._updated = now
-        self._tokens = min(self.burst, self._tokens + elapsed * self.rate_per_s)
-
     def _anyone_waiting(self) -> bool:
         return any(self.waiting(lane) for lane in Lane)
 

@@ -32,7 +32,8 @@ from services.sync.confirmation import repository as confirm_repo
 from services.sync.confirmation import service as confirmation
 from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
-from services.sync.mirror.service import case_for_lapor, client_of
+from services.sync.mirror.planning import case_for_lapor
+from services.sync.mirror.support import client_of
 from services.sync.national_export.reading import ExportRow
 from shared.auth import Actor
 from shared.errors import SimpulError
@@ -119,7 +120,7 @@ async def reconcile_export(
     ctx: WorkerContext, rows: list[ExportRow], *, actor: Actor, dry_run: bool = False
 ) -> dict[str, Any]:
     """Plan every row and (unless ``dry_run``) apply it. Returns counts and the rows."""
-    from services.sync.inbound.service import import_complaint
+    from services.sync.inbound.discovery import import_complaint
 
     outcomes: list[RowOutcome] = []
     for row in rows:

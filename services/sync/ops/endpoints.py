@@ -39,7 +39,8 @@ async def _case_id(session: Any, tracking_id: str) -> int:
 
 @router.get("/status", summary="Backlog, dead letters, mirror states, breaker, pause")
 async def status(request: Request, _actor: Reader) -> dict:
-    return await service.sync_status(request.app.state.db, request.app.state.ctx.resources)
+    ctx = request.app.state.ctx
+    return await service.sync_status(request.app.state.db, ctx.resources, ctx.settings)
 
 
 @router.get("/cases/{tracking_id}", summary="One case's mirror state and its operations")

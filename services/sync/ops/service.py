@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.sync.confirmation import repository as confirm_repo
 from services.sync.confirmation.service import lookup
-from services.sync.inbound import national
+from services.sync.inbound import coverage, national
 from services.sync.lapor import LaporError, mapping
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import (
@@ -22,6 +22,7 @@ from services.sync.mirror.metrics import (
 )
 from services.sync.reconcile.service import drift_count
 from shared.auth import Actor
+from shared.config import Settings, get_settings
 from shared.db import Database
 from shared.events import emit
 from shared.events.consumer import backlog
@@ -99,8 +100,12 @@ async def mirror_state(session: Any, case_id: int) -> dict[str, Any]:
     }
 
 
-async def sync_status(db: Database, resources: dict[str, Any]) -> dict[str, Any]:
-    """Backlog size and age, dead letters, mirror states, op errors, breaker, pause."""
+async def sync_status(
+    db: Database, resources: dict[str, Any], settings: Settings | None = None
+) -> dict[str, Any]:
+    """Backlog size and age, dead letters, mirror states, op errors, breaker, pause, and
+    how forward-ins arrive here (``inbound/coverage.py``)."""
+    settings = settings or get_settings()
     queues = await backlog(db)
     sync_queue = queues.get(repo.SYNC_CONSUMER, {"pending": 0, "dead": 0, "oldest_pending_s": 0.0})
     async with db.session() as s:
@@ -117,6 +122,7 @@ async def sync_status(db: Database, resources: dict[str, Any]) -> dict[str, Any]
         )
         paused_value = await repo.get_setting(s, repo.PAUSED_KEY) or {}
         drifting = await drift_count(s)
+        last_callback = await coverage.last_callback_at(s)
     client = resources.get("lapor")
     breaker = (
         {"state": str(client.breaker_state), "gauge": client.breaker.gauge_value}
@@ -141,6 +147,11 @@ async def sync_status(db: Database, resources: dict[str, Any]) -> dict[str, Any]
         "poll_errors": mirror_errors,
         "drift_cases": drifting,
         "breaker": breaker,
+        "forward_in": coverage.forward_in_coverage(
+            search=coverage.search_of(resources, settings),
+            callbacks=settings.lapor_callbacks_expected,
+            last_callback_at=last_callback,
+        ),
     }
 
 

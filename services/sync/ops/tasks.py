@@ -9,7 +9,7 @@ METRICS_INTERVAL_S = 15.0
 
 
 async def refresh_gauges(ctx: WorkerContext) -> None:
-    await sync_status(ctx.db, ctx.resources)
+    await sync_status(ctx.db, ctx.resources, ctx.settings)
 
 
 def lapor_metrics(interval_s: float = METRICS_INTERVAL_S) -> PeriodicJob:

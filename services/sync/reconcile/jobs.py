@@ -106,41 +106,24 @@ async def latest_run(db: Database) -> LaporReconcileRun | None:
 async def execute_run(ctx: WorkerContext, run_id: str) -> dict[str, Any]:
     """Run a claimed reconciliation to its end, writing progress, result or error."""
 
-    async def progress(counts: dict[str, Any]) -> None:
+    async def write(**values: Any) -> None:
         async with ctx.db.session() as s:
             await s.execute(
-                update(LaporReconcileRun)
-                .where(LaporReconcileRun.id == run_id)
-                .values(progress=counts, heartbeat_at=utcnow())
+                update(LaporReconcileRun).where(LaporReconcileRun.id == run_id).values(**values)
             )
+
+    async def progress(counts: dict[str, Any]) -> None:
+        await write(progress=counts, heartbeat_at=utcnow())
 
     try:
         result = await reconcile(ctx, progress)
     except BaseException as exc:
-        async with ctx.db.session() as s:
-            await s.execute(
-                update(LaporReconcileRun)
-                .where(LaporReconcileRun.id == run_id)
-                .values(
-                    state="failed",
-                    finished_at=utcnow(),
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
-                )
-            )
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        await write(state="failed", finished_at=utcnow(), error=error)
         log.warning("lapor_reconcile_failed", job_id=run_id, error_type=type(exc).__name__)
         raise
-    async with ctx.db.session() as s:
-        await s.execute(
-            update(LaporReconcileRun)
-            .where(LaporReconcileRun.id == run_id)
-            .values(
-                state="done",
-                finished_at=utcnow(),
-                heartbeat_at=utcnow(),
-                progress=result,
-                result=result,
-            )
-        )
+    now = utcnow()
+    await write(state="done", finished_at=now, heartbeat_at=now, progress=result, result=result)
     return result
 
 

@@ -4,7 +4,7 @@ or a lost answer left behind, and report what still differs (``GET /admin/sync/d
 Repairs are the safe kind only: a case that was never mirrored (and has nothing queued) gets
 a re-sync; a national change not yet read (status, reporter follow-ups, rating) makes the
 case due for a re-read. A status that differs because national admins changed it is
-reported, never overwritten (see ``inbound.service``).
+reported, never overwritten (see ``inbound.check``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import structlog
 from sqlalchemy import func, or_, select
 
 from services.sync.inbound import repository as inrepo
-from services.sync.inbound.service import rating_key
+from services.sync.inbound.check import rating_key
 from services.sync.lapor import LaporError, LaporUnavailable, mapping
 from services.sync.lapor.pacing import Lane, use_lane
 from services.sync.mirror import repository as repo
 from services.sync.mirror.metrics import DRIFT_CASES
-from services.sync.mirror.service import RESYNC_EVENT, client_of
+from services.sync.mirror.planning import RESYNC_EVENT
+from services.sync.mirror.support import client_of
 from services.sync.mirror.tuning import tuning_of
 from shared.auth import SYSTEM, Actor
 from shared.events import WorkerContext, emit

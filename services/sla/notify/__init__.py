@@ -1,0 +1,1 @@
+"""SLA: what officers hear from the clocks besides warnings and breaches (the daily digest)."""
