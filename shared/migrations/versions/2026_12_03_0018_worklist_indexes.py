@@ -1,7 +1,7 @@
 """worklist order: each case's earliest open deadline from an index alone (issue 17's bench)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-03
 
 - ``ix_sla_clocks_open_deadline`` on ``sla_clocks (case_id, deadline_at)`` for the clocks
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
