@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
@@ -41,6 +42,8 @@ from shared.observability import (
 )
 from shared.openapi import install_openapi
 
+#: Where the Swagger UI and ReDoc assets are served (fastapi-offline's files).
+DOCS_ASSETS_URL = "/static-offline-docs"
 log = structlog.get_logger("simpul.app")
 Hook = Callable[[WorkerContext], Awaitable[None]]
 
@@ -220,7 +223,10 @@ def build_app(
             await db.dispose()
 
     title = "Simpul" if len(specs) > 1 else f"Simpul {specs[0].name}"
-    app = FastAPI(
+    # /docs and /redoc with their assets served from the package (DOCS_ASSETS_URL), never
+    # from a CDN: Simpul runs where the internet may be slow or absent.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_URL,
         title=title,
         version="0.1.0",
         description="; ".join(s.description for s in specs if s.description) or None,

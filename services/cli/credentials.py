@@ -16,13 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.cli.session import echo_table, run_in_session, run_or_exit, when
 from shared.identity import tokens, users
 from shared.identity.audit import CLI
+from shared.identity.tokens import DEFAULT_ROTATION_GRACE_HOURS
 from shared.models.base import utcnow
 
 client_cli = typer.Typer(no_args_is_help=True, help="API keys of local apps.")
 token_cli = typer.Typer(no_args_is_help=True, help="API bearer tokens of scripts and integrations.")
-
-#: How long a rotated-out key keeps working unless ``--grace-hours`` says otherwise.
-DEFAULT_ROTATION_GRACE_HOURS = 24
 
 
 @client_cli.command("create")

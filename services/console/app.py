@@ -6,12 +6,14 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
+from services.console.admin.endpoints import router as admin_router
 from services.console.cases.endpoints import router as cases_router
 from services.console.deps import EXCEPTION_HANDLERS
 from services.console.home.endpoints import router as home_router
 from services.console.identity.account import router as account_router
 from services.console.identity.api_tokens import router as tokens_router
 from services.console.identity.login import router as login_router
+from services.console.operations.endpoints import router as operations_router
 from services.console.pages import CSS_URL, STATIC_DIR
 from services.console.reports.endpoints import router as reports_router
 from services.console.worklists.endpoints import router as worklists_router
@@ -40,6 +42,8 @@ def spec() -> ServiceSpec:
             worklists_router,
             cases_router,
             reports_router,
+            admin_router,
+            operations_router,
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
     )

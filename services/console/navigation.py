@@ -19,6 +19,7 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Laporan", "/konsol/laporan"),
         ("Papan pemantauan", "/admin/board"),
         ("Administrasi", "/konsol/admin/"),
+        ("Operasi", "/konsol/operasi"),
     ),
     Role.OPD: (
         ("Kotak masuk", "/konsol/kotak-masuk"),
@@ -35,12 +36,15 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Peringkat OPD", "/konsol/laporan/peringkat"),
         ("Evaluasi semester", "/konsol/laporan/evaluasi"),
         ("Papan pemantauan", "/admin/board"),
+        ("Sinkronisasi", "/konsol/operasi"),
         ("Cari kasus", "/konsol/cari"),
     ),
     Role.OPERATOR: (
         ("Operasi", "/konsol/operasi"),
         ("Papan pemantauan", "/admin/board"),
         ("Cari kasus", "/konsol/cari"),
+        ("Akun teknis", "/konsol/admin/petugas"),
+        ("Aplikasi & kunci API", "/konsol/admin/aplikasi"),
     ),
 }
 ACCOUNT: tuple[tuple[str, str], ...] = (

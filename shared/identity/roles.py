@@ -19,6 +19,9 @@ MANAGES: dict[Role, frozenset[Role]] = {
     Role.ADMIN_INSTANSI: frozenset({Role.ADMIN_INSTANSI, Role.OPD, Role.APIP, Role.VIEWER}),
     Role.OPERATOR: frozenset({Role.OPERATOR}),
 }
+#: Who registers local apps and manages their API keys in the console (``simpul client``
+#: is the host's own): the pemda's admins and the technical team that connects the apps.
+CLIENT_APP_MANAGERS = frozenset({Role.ADMIN_INSTANSI, Role.OPERATOR})
 
 
 def check_role_and_opd(role: str, opd_code: str | None) -> Role:

@@ -42,6 +42,10 @@ def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
+#: How long a rotated-out API key keeps working unless the caller says otherwise (hours).
+DEFAULT_ROTATION_GRACE_HOURS = 24
+
+
 class CredentialError(ValueError):
     """A credential request that cannot be done (unknown name, ambiguous name, bad role)."""
 

@@ -39,16 +39,18 @@ from services.intake.webhooks.quarantine import (
     MAX_ROWS,
     Quarantine,
     list_quarantined,
+    quarantine_view,
 )
 from services.intake.webhooks.repository import ReporterLocks
 from shared.auth import Actor, require_roles
 from shared.deps import DbSession
 from shared.errors import NotFound, error_response
 from shared.ratelimit import get_rate_limiter
-from shared.redaction import redact_payload
 
 router = APIRouter(tags=["channels"])
 admin_router = APIRouter(prefix="/admin", tags=["ops"])
+#: Who reads the quarantine (the console's page admits the same).
+QUARANTINE_ROLES = ("operator", "admin_instansi")
 
 #: Adapters whose malformed-but-authentic payloads are refused (422) instead of acked.
 REFUSE_MALFORMED = frozenset({"sms_gateway"})
@@ -163,13 +165,11 @@ for _adapter in ADAPTERS.values():
 
 # -- ops: the quarantine ------------------------------------------------------------------
 
-PREVIEW_CHARS = 2_000
-
 
 @admin_router.get("/quarantine", summary="Refused webhook deliveries (bounded sample)")
 async def get_quarantine(
     session: DbSession,
-    _actor: Annotated[Actor, require_roles("operator", "admin_instansi")],
+    _actor: Annotated[Actor, require_roles(*QUARANTINE_ROLES)],
     channel: str | None = None,
     reason: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -179,22 +179,7 @@ async def get_quarantine(
         session, channel=channel, reason=reason, limit=limit, offset=offset
     )
     return {
-        "items": [
-            {
-                "id": row.id,
-                "channel": row.channel,
-                "reason": row.reason,
-                "detail": row.detail,
-                "method": row.method,
-                "path": row.path,
-                "received_at": row.received_at.isoformat(),
-                "headers": row.headers,
-                "body_size": row.body_size,
-                # Operators never see identity (README): redacted as every output is.
-                "body_preview": redact_payload(row.body)[:PREVIEW_CHARS],
-            }
-            for row in rows
-        ],
+        "items": [quarantine_view(row) for row in rows],
         "total": total,
         "cap": MAX_ROWS,
         "limit": limit,

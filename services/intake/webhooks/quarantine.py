@@ -19,12 +19,15 @@ from shared.db import Database
 from shared.errors import RateLimited
 from shared.models.channels import QuarantinedDelivery
 from shared.ratelimit import RateLimiter
+from shared.redaction import redact_payload
 
 log = structlog.get_logger("simpul.webhooks")
 
 MAX_ROWS = 1_000
 INSERTS_PER_CHANNEL_PER_MIN = 30
 MAX_BODY_BYTES = 64 * 1024
+#: How much of a refused body an operator sees.
+PREVIEW_CHARS = 2_000
 
 #: Headers worth keeping to diagnose a delivery (values copied, truncated).
 KEPT_HEADERS = frozenset(
@@ -138,3 +141,20 @@ async def list_quarantined(
         )
     ).all()
     return list(rows), int(await session.scalar(count) or 0)
+
+
+def quarantine_view(row: QuarantinedDelivery) -> dict[str, Any]:
+    """One refused delivery as operators see it: the body redacted as every output is
+    (operators never see identity, README) and cut to :data:`PREVIEW_CHARS`."""
+    return {
+        "id": row.id,
+        "channel": row.channel,
+        "reason": row.reason,
+        "detail": row.detail,
+        "method": row.method,
+        "path": row.path,
+        "received_at": row.received_at.isoformat(),
+        "headers": row.headers,
+        "body_size": row.body_size,
+        "body_preview": redact_payload(row.body)[:PREVIEW_CHARS],
+    }

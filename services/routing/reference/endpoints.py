@@ -19,8 +19,11 @@ from shared.errors import Unprocessable
 from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/reference", tags=["reference data"])
-Reader = require_roles(Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR)
-Writer = require_roles(Role.ADMIN_INSTANSI)
+#: Who reads and who changes reference data (the console's pages admit the same).
+READER_ROLES = (Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR)
+WRITER_ROLES = (Role.ADMIN_INSTANSI,)
+Reader = require_roles(*READER_ROLES)
+Writer = require_roles(*WRITER_ROLES)
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 

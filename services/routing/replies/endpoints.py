@@ -19,8 +19,11 @@ from shared.deps import AppSettings, DbSession
 from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/reply-templates", tags=["reply templates"])
-Reader = require_roles(Role.ADMIN_INSTANSI, Role.OPD, Role.APIP)
-Writer = require_roles(Role.ADMIN_INSTANSI)
+READER_ROLES = (Role.ADMIN_INSTANSI, Role.OPD, Role.APIP)
+#: Who manages templates (the console's page admits the same).
+WRITER_ROLES = (Role.ADMIN_INSTANSI,)
+Reader = require_roles(*READER_ROLES)
+Writer = require_roles(*WRITER_ROLES)
 
 
 @router.get("", summary="Reply templates (active ones), optionally for an action and a case")

@@ -13,8 +13,11 @@ from shared.deps import DbSession
 from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/routing", tags=["routing rules"])
-Reader = require_roles(Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR)
-Writer = require_roles(Role.ADMIN_INSTANSI)
+#: Who reads rules (and dry-runs) and who changes them (the console's pages admit the same).
+READER_ROLES = (Role.ADMIN_INSTANSI, Role.VIEWER, Role.OPERATOR)
+WRITER_ROLES = (Role.ADMIN_INSTANSI,)
+Reader = require_roles(*READER_ROLES)
+Writer = require_roles(*WRITER_ROLES)
 
 
 @router.get("/rules", summary="Routing rules in order (the first active match wins)")

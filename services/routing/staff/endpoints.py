@@ -21,7 +21,9 @@ from shared.identity.audit import Origin
 from shared.lifecycle import Role
 
 router = APIRouter(tags=["staff accounts"])
-Manager = require_roles(Role.ADMIN_INSTANSI, Role.OPERATOR)
+#: Who manages accounts (each only those ``roles.MANAGES`` gives it); the console admits the same.
+MANAGER_ROLES = (Role.ADMIN_INSTANSI, Role.OPERATOR)
+Manager = require_roles(*MANAGER_ROLES)
 
 
 @router.get(

@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.sla.clocks.service import reschedule_around
 from shared.auth import Actor, require_roles
 from shared.calendar import MAX_WORKING_DAYS, MAX_YEAR, MIN_YEAR
 from shared.deps import DbSession
 from shared.lifecycle import OPS_ROLES, Role
 from shared.models import utcnow
 
-from . import repository, service
+from . import flows, repository, service
 from .schemas import (
     CalendarStatusOut,
     DueOut,
@@ -29,7 +28,9 @@ from .schemas import (
 public_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 admin_router = APIRouter(prefix="/admin/calendar", tags=["calendar admin"])
 
-AdminInstansi = Annotated[Actor, require_roles(Role.ADMIN_INSTANSI)]
+#: Who sets holiday overrides (the console's page admits the same).
+OVERRIDE_WRITERS = (Role.ADMIN_INSTANSI,)
+AdminInstansi = Annotated[Actor, require_roles(*OVERRIDE_WRITERS)]
 OpsReader = Annotated[Actor, require_roles(*OPS_ROLES)]
 
 
@@ -123,13 +124,10 @@ async def add_override(
 ) -> OverrideOut:
     """``add`` makes the date a day off (e.g. a Perbup day off); ``remove`` makes it a working
     day. Running clocks spanning the date get their deadlines recomputed. Audited."""
-    calendar = await _calendar(request, session)
-    row = await service.add_override(
-        session, calendar, day=body.date, kind=body.kind, reason=body.reason, actor=actor
-    )
-    await reschedule_around(
-        session, await _calendar(request, session), request.app.state.settings, body.date
-    )
+    row = await flows.add_override(
+        session, request.app.state.ctx, day=body.date, kind=body.kind, reason=body.reason,
+        actor=actor,
+    )  # fmt: skip
     return OverrideOut.model_validate(row)
 
 
@@ -145,10 +143,7 @@ async def revoke_override(
         str, Query(min_length=1, max_length=500, description="Why it is withdrawn (audited)")
     ],
 ) -> OverrideOut:
-    row = await service.revoke_override(
-        session, override_id=override_id, reason=reason, actor=actor
-    )
-    await reschedule_around(
-        session, await _calendar(request, session), request.app.state.settings, row.date
+    row = await flows.revoke_override(
+        session, request.app.state.ctx, override_id=override_id, reason=reason, actor=actor
     )
     return OverrideOut.model_validate(row)

@@ -169,3 +169,15 @@ async def confirm_not_created(session: Any, case: Case, actor: Actor) -> dict[st
         data={"outcome": "not_created", "at": utcnow().isoformat()},
     )
     return {"tracking_id": case.tracking_id, "outcome": "not_created"}
+
+
+async def settle(
+    session: Any, client: LaporClient | None, case: Case, outcome: str,
+    complaint_id: int | None, actor: Actor,
+) -> dict[str, Any]:  # fmt: skip
+    """An operator's answer (``ConfirmIn``: ``created`` with the national id, or
+    ``not_created``), as the API and the console take it."""
+    if outcome == "not_created":
+        return await confirm_not_created(session, case, actor)
+    assert complaint_id is not None  # ConfirmIn requires it with "created"
+    return await confirm_created(session, client, case, complaint_id, actor)

@@ -22,8 +22,11 @@ from shared.lifecycle import Role
 
 router = APIRouter(prefix="/admin/sync", tags=["SP4N-LAPOR! mirror (ops)"])
 
-Reader = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI, Role.VIEWER)]
-Operator = Annotated[Actor, require_roles(Role.OPERATOR, Role.ADMIN_INSTANSI)]
+#: Who reads the mirror's state and who acts on it (the console's /konsol/operasi the same).
+READER_ROLES = (Role.OPERATOR, Role.ADMIN_INSTANSI, Role.VIEWER)
+OPERATOR_ROLES = (Role.OPERATOR, Role.ADMIN_INSTANSI)
+Reader = Annotated[Actor, require_roles(*READER_ROLES)]
+Operator = Annotated[Actor, require_roles(*OPERATOR_ROLES)]
 
 
 async def _case(session: Any, tracking_id: str) -> Any:
@@ -80,10 +83,8 @@ async def confirm_create(
     tracking_id: str, body: ConfirmIn, request: Request, session: DbSession, actor: Operator
 ) -> dict:
     case = await _case(session, tracking_id)
-    if body.outcome == "not_created":
-        return await confirm.confirm_not_created(session, case, actor)
     client = request.app.state.ctx.resources.get("lapor")
-    return await confirm.confirm_created(session, client, case, body.lapor_complaint_id, actor)
+    return await confirm.settle(session, client, case, body.outcome, body.lapor_complaint_id, actor)
 
 
 @router.post(
@@ -124,10 +125,7 @@ async def dead_letters(
 
 @router.post("/dead-letters/{delivery_id}/replay", summary="Replay one dead delivery")
 async def replay_one(delivery_id: int, session: DbSession, actor: Operator) -> dict:
-    count = await service.replay_dead(session, actor, delivery_id=delivery_id)
-    if not count:
-        raise NotFound(f"no dead delivery {delivery_id}", code="dead_letter_not_found")
-    return {"replayed": count}
+    return {"replayed": await service.replay_one(session, actor, delivery_id)}
 
 
 @router.post("/dead-letters/replay", summary="Replay every dead delivery of a consumer")

@@ -24,6 +24,7 @@ from services.sync.reconcile.service import drift_count
 from shared.auth import Actor
 from shared.config import Settings, get_settings
 from shared.db import Database
+from shared.errors import NotFound
 from shared.events import emit
 from shared.events.consumer import backlog
 from shared.events.outbox import list_dead_letters, replay
@@ -205,4 +206,12 @@ async def replay_dead(
         subject_id=str(delivery_id) if delivery_id is not None else (consumer or "all"),
         data={"count": count, "delivery_id": delivery_id, "consumer": consumer},
     )
+    return count
+
+
+async def replay_one(session: Any, actor: Actor, delivery_id: int) -> int:
+    """Replay one dead delivery; 404 when there is none (any more) of that id."""
+    count = await replay_dead(session, actor, delivery_id=delivery_id)
+    if not count:
+        raise NotFound(f"no dead delivery {delivery_id}", code="dead_letter_not_found")
     return count
