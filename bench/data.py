@@ -1,8 +1,12 @@
-"""Seeded bulk data: a million cases with one running resolution clock each, loaded by COPY.
+"""Seeded bulk data: a million cases with one running clock each, loaded by COPY.
 
 Reproducible (``random.Random(SEED)``, times relative to a fixed ``now``); a small, known
 fraction of the clocks is due (a warning or a breach) so the sweep has real work among
-many rows it must not touch.
+many rows it must not touch. What the console reads is there too, at a pemda's scale:
+Indonesian complaint text (the full-text index has real words to index), a reporter with
+a phone number for every case, its ``case.received`` event, and a verification queue
+(:data:`QUEUE_SHARE` of the cases, received in the last days, each with its running
+verification clock instead of a resolution clock).
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ CHUNK = 100_000
 #: deadline has passed: 0.1 % each, 1,000 + 1,000 of a million.
 WARN_DUE = 0.001
 BREACH_DUE = 0.001
+#: Cases still in Admin Instansi's queue (received, awaiting information, returned,
+#: verified): 0.5 %, 5,000 of a million — a few days of a large pemda's intake.
+QUEUE_SHARE = 0.005
+#: The queue's cases arrived over its last days.
+QUEUE_DAYS = 6
+QUEUE_STATUSES = (
+    ("received", 0.5), ("awaiting_info", 0.15), ("returned", 0.1), ("verified", 0.25),
+)  # fmt: skip
 
 CASE_COLUMNS = (
     "id", "tracking_id", "channel", "kind", "status", "sla_class", "category_code", "opd_code",
@@ -33,6 +45,32 @@ CLOCK_COLUMNS = (
     "updated_at",
 )  # fmt: skip
 
+REPORTER_COLUMNS = ("case_id", "phone", "channel", "channel_address")
+EVENT_COLUMNS = ("case_id", "subject_type", "type", "actor_type", "data", "occurred_at")
+#: Words of complaints as citizens write them: a subject, a place, how long and how bad.
+SUBJECTS = (
+    "jalan rusak", "jalan berlubang", "lampu jalan mati", "sampah menumpuk",
+    "saluran air tersumbat", "banjir setiap hujan", "air PDAM tidak mengalir",
+    "pungutan liar", "pelayanan KTP lambat", "izin usaha dipersulit", "antrean puskesmas",
+    "guru sering tidak hadir", "parkir liar", "pohon tumbang", "jembatan retak",
+    "listrik sering padam", "bau limbah pabrik", "pedagang kaki lima", "angkutan umum ugal-ugalan",
+    "bantuan sosial tidak tepat sasaran", "trotoar rusak", "drainase meluap", "anjing liar",
+    "kebisingan hiburan malam", "sinyal telepon hilang",
+)  # fmt: skip
+PLACES = (
+    "di Jalan Gatot Subroto", "dekat pasar", "depan sekolah dasar", "di banjar kami",
+    "di perempatan lampu merah", "dekat kantor desa", "di gang belakang masjid",
+    "di sekitar terminal", "dekat pura desa", "di perumahan kami", "di depan puskesmas",
+    "di jalan menuju sawah",
+)  # fmt: skip
+SINCE = (
+    "sudah dua minggu", "sejak bulan lalu", "sudah tiga hari", "bertahun-tahun",
+    "setiap malam", "sejak musim hujan",
+)  # fmt: skip
+PLEAS = (
+    "Mohon segera ditindaklanjuti.", "Warga sangat resah.", "Sudah pernah dilaporkan ke desa.",
+    "Membahayakan pengendara motor.", "Anak-anak sekolah terganggu.", "Mohon perhatian pemda.",
+)  # fmt: skip
 CHANNELS = ("web", "api", "whatsapp", "sms", "email", "open311", "lapor")
 CLASSES = (("informasi", 5, 3), ("non_lapangan", 14, 8), ("lapangan", 60, 35))
 STATUSES = (
@@ -43,11 +81,13 @@ Progress = Callable[[str], None]
 #: cached report units, and a fresh bench database has none, so the load skips it; the cache is
 #: filled as the application fills it after a deploy: by the first report (the warm-up run).
 _SKIPPED_TRIGGERS = (("cases", "cases_report_stale_insert"),)
-#: Indexes of the two tables that back no constraint (dropped and rebuilt around the load).
+#: Indexes of the four tables that back no constraint (dropped and rebuilt around the load).
 _PLAIN_INDEXES = """
 SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS ddl
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-WHERE i.indrelid IN ('cases'::regclass, 'sla_clocks'::regclass)
+WHERE i.indrelid IN (
+    'cases'::regclass, 'sla_clocks'::regclass, 'reporters'::regclass, 'events'::regclass
+)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
 """
 
@@ -59,6 +99,48 @@ async def reference_codes(conn: asyncpg.Connection) -> tuple[list[str], list[str
     return opds, cats, kecs
 
 
+def tracking_id(i: int) -> str:
+    """A valid tracking ID (``shared.tracking``'s alphabet), one per case number."""
+    from shared.tracking import ALPHABET, LENGTH
+
+    symbols = []
+    for _ in range(LENGTH):
+        i, digit = divmod(i, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    return "".join(reversed(symbols))
+
+
+def _text(rng: random.Random) -> tuple[str, str]:
+    subject, place = SUBJECTS[rng.randrange(len(SUBJECTS))], PLACES[rng.randrange(len(PLACES))]
+    since, plea = SINCE[rng.randrange(len(SINCE))], PLEAS[rng.randrange(len(PLEAS))]
+    title = f"{subject[0].upper()}{subject[1:]} {place}"
+    return title, f"Ada {subject} {place}, {since}. {plea}"
+
+
+def _queue_case(
+    rng: random.Random, i: int, received: dt.datetime, now: dt.datetime, refs: tuple,
+    statuses: tuple,
+) -> tuple[tuple, tuple]:  # fmt: skip
+    """A case in Admin Instansi's queue: received in the last days, no OPD yet (a returned
+    or verified one may name the suggested OPD), its verification clock running."""
+    opds, cats, kecs = refs
+    day = dt.timedelta(days=1)
+    status = rng.choices(*statuses)[0]
+    title, description = _text(rng)
+    case = (
+        i, tracking_id(i), rng.choice(CHANNELS), "pengaduan", status, None,
+        cats[rng.randrange(len(cats))] if status in ("returned", "verified") else None, None,
+        False, False, title, description, kecs[rng.randrange(len(kecs))], received,
+        None, None, None, received, None, received, received, 1,
+    )  # fmt: skip
+    deadline = now + day * rng.uniform(1, 4)  # not due: the sweep's work stays as it was
+    clock = (
+        i, "verification", 1, None, None, 3, 1, 0, received, deadline, deadline - day * 0.5,
+        "running", received, received,
+    )  # fmt: skip
+    return case, clock
+
+
 def _case_rows(
     rng: random.Random,
     start_id: int,
@@ -66,15 +148,34 @@ def _case_rows(
     now: dt.datetime,
     refs: tuple,
     year_start: dt.datetime,
-) -> tuple[list[tuple], list[tuple]]:
+    first_id: int,
+    total: int,
+) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
+    """Rows ``start_id .. start_id + n - 1`` of ``total`` cases from ``first_id``: ids in
+    the order of arrival, as a live database has them (the year's cases first, spread
+    evenly; the queue's last, received in its last days)."""
     opds, cats, kecs = refs
+    queued = round(total * QUEUE_SHARE)
+    regular = total - queued
     span = (now - year_start).total_seconds()
+    queue_start = now - dt.timedelta(days=QUEUE_DAYS)
     statuses = [s for s, _ in STATUSES]
     weights = [w for _, w in STATUSES]
-    cases, clocks = [], []
+    queue = ([s for s, _ in QUEUE_STATUSES], [w for _, w in QUEUE_STATUSES])
+    cases, clocks, reporters, events = [], [], [], []
     day = dt.timedelta(days=1)
     for i in range(start_id, start_id + n):
-        received = year_start + dt.timedelta(seconds=rng.random() * span)
+        position = i - first_id
+        if position >= regular:
+            slot = (position - regular + rng.random()) / queued
+            received = queue_start + dt.timedelta(days=QUEUE_DAYS * slot)
+            case, clock = _queue_case(rng, i, received, now, refs, queue)
+            cases.append(case)
+            clocks.append(clock)
+            reporters.append((i, f"+628{rng.randrange(10**9, 10**10)}", case[2], None))
+            events.append((i, "case", "case.received", "client_app", "{}", case[13]))
+            continue
+        received = year_start + dt.timedelta(seconds=span * (position + rng.random()) / regular)
         status = rng.choices(statuses, weights)[0]
         cls, wd, warn = CLASSES[rng.randrange(3)]
         opd = opds[rng.randrange(len(opds))]
@@ -83,14 +184,18 @@ def _case_rows(
         resolved = responded if status in ("resolved", "closed") else None
         changed = resolved or responded or disposed
         rating = rng.randint(1, 5) if status == "closed" and rng.random() < 0.5 else None
+        title, description = _text(rng)
+        channel = rng.choice(CHANNELS)
         cases.append(
             (
-                i, f"BN{i:010d}", rng.choice(CHANNELS), "pengaduan", status, cls,
-                cats[rng.randrange(len(cats))], opd, False, False, "Keluhan bench",
-                "Data bangkitan untuk benchmark.", kecs[rng.randrange(len(kecs))], received,
+                i, tracking_id(i), channel, "pengaduan", status, cls,
+                cats[rng.randrange(len(cats))], opd, False, False, title,
+                description, kecs[rng.randrange(len(kecs))], received,
                 disposed, responded, resolved, changed, rating, received, changed, 1,
             )
         )  # fmt: skip
+        reporters.append((i, f"+628{rng.randrange(10**9, 10**10)}", channel, None))
+        events.append((i, "case", "case.received", "client_app", "{}", received))
         # One running resolution clock per case; most are due far ahead of now.
         r = rng.random()
         if r < BREACH_DUE:
@@ -110,13 +215,13 @@ def _case_rows(
                 "running", disposed, disposed,
             )
         )  # fmt: skip
-    return cases, clocks
+    return cases, clocks, reporters, events
 
 
 async def load_cases_and_clocks(
     conn: asyncpg.Connection, n: int, now: dt.datetime, progress: Progress
 ) -> dict[str, float]:
-    """COPY ``n`` cases and ``n`` running clocks; returns timings (s)."""
+    """COPY ``n`` cases, their running clocks, reporters and first events; returns timings (s)."""
     refs = await reference_codes(conn)
     rng = random.Random(SEED)
     year_start = dt.datetime(now.year, 1, 1, tzinfo=dt.UTC)
@@ -132,14 +237,20 @@ async def load_cases_and_clocks(
         for start in range(1, n + 1, CHUNK):
             size = min(CHUNK, n + 1 - start)
             t0 = time.perf_counter()
-            cases, clocks = _case_rows(rng, base + start, size, now, refs, year_start)
+            cases, clocks, reporters, events = _case_rows(
+                rng, base + start, size, now, refs, year_start, base + 1, n
+            )
             t1 = time.perf_counter()
             await conn.copy_records_to_table("cases", records=cases, columns=CASE_COLUMNS)
             await conn.copy_records_to_table("sla_clocks", records=clocks, columns=CLOCK_COLUMNS)
+            await conn.copy_records_to_table(
+                "reporters", records=reporters, columns=REPORTER_COLUMNS
+            )
+            await conn.copy_records_to_table("events", records=events, columns=EVENT_COLUMNS)
             t2 = time.perf_counter()
             gen_s += t1 - t0
             copy_s += t2 - t1
-            progress(f"  loaded {start + size - 1:>9,} / {n:,} cases + clocks")
+            progress(f"  loaded {start + size - 1:>9,} / {n:,} cases + clocks, reporters, events")
     finally:
         for table, trigger in _SKIPPED_TRIGGERS:
             await conn.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"')
@@ -148,7 +259,10 @@ async def load_cases_and_clocks(
     for row in indexes:
         await conn.execute(row["ddl"])
     t1 = time.perf_counter()
-    await conn.execute("ANALYZE cases; ANALYZE sla_clocks")
+    # VACUUM as well: autovacuum has long visited a live database's settled pages, and
+    # index-only scans (counts of a worklist) depend on it.
+    for table in ("cases", "sla_clocks", "reporters", "events"):
+        await conn.execute(f"VACUUM (ANALYZE) {table}")
     return {
         "generate_s": gen_s,
         "copy_s": copy_s,

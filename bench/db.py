@@ -53,11 +53,12 @@ async def recreate() -> None:
         await conn.close()
 
 
-def migrate_and_seed() -> dict[str, str]:
-    """Schema at head, demo reference data, one client app; returns env for servers."""
+def migrate_and_seed(url: str | None = None) -> dict[str, str]:
+    """Schema at head, demo reference data, one client app; returns env for servers. On the
+    bench database, or at ``url`` (the embedded mode's SQLite file)."""
     from shared.migrate import upgrade
 
-    url = bench_url()
+    url = url or bench_url()
     upgrade(url)
 
     async def seed() -> str:

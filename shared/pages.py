@@ -9,9 +9,11 @@ framed (no clickjacking of a form), never cached.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from fastapi import Request
 from fastapi.responses import Response
+from jinja2 import Environment
 
 TEXT_SIZE_COOKIE = "ukuran"
 TEXT_SIZES = ("normal", "besar")
@@ -45,6 +47,17 @@ def local_time(value: datetime | None, tz: tzinfo) -> str:
         f"{local.day} {MONTHS[local.month - 1]} {local.year}, "
         f"{local:%H.%M} {local.tzname() or ''}".rstrip()
     )
+
+
+@lru_cache(maxsize=32)
+def with_local_time(environment: Environment, tz: tzinfo) -> Environment:
+    """``environment`` with the ``waktu`` filter (:func:`local_time` in ``tz``), made once per
+    pair and kept: an overlay has its own template cache, so one made per request compiled
+    every template again on every request (100–300 ms of a console page at the bench)."""
+    env = environment.overlay()
+    # Its own filters (an overlay shares its parent's dict): one ``waktu`` per timezone.
+    env.filters = {**environment.filters, "waktu": lambda value: local_time(value, tz)}
+    return env
 
 
 def text_size(request: Request) -> tuple[str, bool]:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console.deps import ConsolePage, ConsoleUser, page_render, require_console_roles
 from services.routing.cases import repository
+from services.routing.cases.counting import SEARCH_COUNT_LIMIT
 from services.routing.cases.filters import case_filters
 from services.routing.cases.search import MAX_QUERY_CHARS
 from services.routing.worklists import service
@@ -114,14 +115,17 @@ async def _list_page(
         )
     else:
         cases, total = await repository.list_cases(
-            session, page.actor, filters, page=number, page_size=PAGE_SIZE
-        )
+            session, page.actor, filters, page=number, page_size=PAGE_SIZE,
+            count_limit=SEARCH_COUNT_LIMIT,
+        )  # fmt: skip
         result = {
             "title": "Cari kasus",
             "items": await service.rows_for(session, cases, calendar),
             "total": total,
         }
-    pages = max(1, -(-result["total"] // PAGE_SIZE))
+    more = result["total"] > SEARCH_COUNT_LIMIT and worklist is None
+    counted = min(result["total"], SEARCH_COUNT_LIMIT) if more else result["total"]
+    pages = max(1, -(-counted // PAGE_SIZE))
 
     def link(to_page: int) -> str:
         return f"{path}?{urlencode({**query, 'halaman': to_page})}"
@@ -133,7 +137,8 @@ async def _list_page(
         {
             "title": result["title"],
             "items": result["items"],
-            "total": result["total"],
+            "total": counted,
+            "more": more,
             "query": query,
             "options": await _options(session),
             "status_labels": STATUS_LABELS,

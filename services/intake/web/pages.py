@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared.cases import deadlines
-from shared.pages import local_time, remember_text_size, security_headers, text_size
+from shared.pages import remember_text_size, security_headers, text_size, with_local_time
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -57,8 +57,7 @@ def render(
         "max_upload_mb": request.app.state.settings.max_body_bytes // (1024 * 1024),
         **(context or {}),
     }
-    env = environment.overlay()
-    env.filters["waktu"] = lambda value: local_time(value, request.app.state.settings.tz)
+    env = with_local_time(environment, request.app.state.settings.tz)
     body = env.get_template(template).render(values)
     response = HTMLResponse(
         body, status_code=status_code, headers={**SECURITY_HEADERS, **(headers or {})}

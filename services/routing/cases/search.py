@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, func, literal_column, or_, text
+from sqlalchemy import ColumnElement, any_, exists, false, func, literal_column, or_, select, text
 from sqlalchemy.sql import and_
 
 from shared.auth import Actor
@@ -92,6 +92,16 @@ def words_clause(words: str, dialect: str) -> ColumnElement[bool]:
     )
 
 
+def phone_clause(phone: str, dialect: str) -> ColumnElement[bool]:
+    """Cases whose reporter has this number. On PostgreSQL the reporters' ids are looked up
+    once (``= ANY(ARRAY(...))``, an index condition), so the OR with the other readings is
+    a union of index scans; an ``EXISTS`` there ran once per case (a million: 2 s and more)."""
+    if dialect == "postgresql":
+        ids = select(Reporter.case_id).where(Reporter.phone == phone).scalar_subquery()
+        return Case.id == any_(func.array(ids))
+    return exists().where(Reporter.case_id == Case.id, Reporter.phone == phone)
+
+
 def search_clause(q: str, actor: Actor, dialect: str) -> ColumnElement[bool]:
     """One WHERE clause for the search box: every reading of ``q`` OR-ed."""
     found = readings(q, actor)
@@ -101,7 +111,7 @@ def search_clause(q: str, actor: Actor, dialect: str) -> ColumnElement[bool]:
     if found.lapor_id is not None:
         clauses.append(Case.lapor_complaint_id == found.lapor_id)
     if found.phone is not None:
-        clauses.append(exists().where(Reporter.case_id == Case.id, Reporter.phone == found.phone))
+        clauses.append(phone_clause(found.phone, dialect))
     if found.words and found.phone is None and found.lapor_id is None:
         clauses.append(words_clause(found.words, dialect))
     return or_(*clauses) if clauses else false()

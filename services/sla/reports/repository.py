@@ -183,7 +183,7 @@ def group_key(
     }[group_by]
 
 
-def _case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
+def case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
     return [
         Case.received_at >= period.start,
         Case.received_at < period.end,
@@ -191,7 +191,7 @@ def _case_filter(period: Period, actor: Actor) -> list[ColumnElement[bool]]:
     ]
 
 
-def _clock_flags(cases: list[ColumnElement[bool]]):
+def clock_flags(cases: list[ColumnElement[bool]]):
     """Per case counted (``cases``: the tally's conditions) with any: whether a resolution
     clock was met, and how many clocks breached. Limited to those cases so a day's tally
     does not aggregate every met clock of past years."""
@@ -222,35 +222,11 @@ def tally_select(
     start, responded, resolved = working_day_alias(), working_day_alias(), working_day_alias()
     response_wd = (responded.ordinal - start.ordinal).label("response_wd")
     resolution_wd = (resolved.ordinal - start.ordinal).label("resolution_wd")
-    conditions = _case_filter(period, actor)
-    flags = _clock_flags(conditions)
-    one, zero = literal(1), literal(0)
+    conditions = case_filter(period, actor)
+    flags = clock_flags(conditions)
     labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
     return (
-        select(
-            *labelled,
-            response_wd,
-            resolution_wd,
-            func.count(Case.id),
-            func.sum(case((Case.first_response_at.is_(None), one), else_=zero)),
-            func.sum(case((Case.resolved_at.is_not(None), one), else_=zero)),
-            func.sum(
-                case(
-                    (and_(Case.resolved_at.is_(None), Case.status.not_in(ENDED_UNRESOLVED)), one),
-                    else_=zero,
-                )
-            ),
-            func.sum(
-                case(
-                    (and_(Case.resolved_at.is_(None), Case.status.in_(ENDED_UNRESOLVED)), one),
-                    else_=zero,
-                )
-            ),
-            func.coalesce(func.sum(Case.rating), 0),
-            func.count(Case.rating),
-            func.coalesce(func.sum(flags.c.met), 0),
-            func.coalesce(func.sum(flags.c.breaches), 0),
-        )
+        select(*labelled, response_wd, resolution_wd, *tally_counts(flags))
         .select_from(Case)
         .outerjoin(flags, flags.c.case_id == Case.id)
         .outerjoin(start, start.day == local_date(Case.received_at, offset_minutes))
@@ -259,6 +235,33 @@ def tally_select(
         .where(*conditions)
         .group_by(*labelled, response_wd, resolution_wd)
     )
+
+
+def tally_counts(flags) -> list[ColumnElement]:
+    """The aggregates of :data:`COUNTS`, in order, over ``Case`` joined with ``flags``
+    (:func:`clock_flags`)."""
+    one, zero = literal(1), literal(0)
+    return [
+        func.count(Case.id),
+        func.sum(case((Case.first_response_at.is_(None), one), else_=zero)),
+        func.sum(case((Case.resolved_at.is_not(None), one), else_=zero)),
+        func.sum(
+            case(
+                (and_(Case.resolved_at.is_(None), Case.status.not_in(ENDED_UNRESOLVED)), one),
+                else_=zero,
+            )
+        ),
+        func.sum(
+            case(
+                (and_(Case.resolved_at.is_(None), Case.status.in_(ENDED_UNRESOLVED)), one),
+                else_=zero,
+            )
+        ),
+        func.coalesce(func.sum(Case.rating), 0),
+        func.count(Case.rating),
+        func.coalesce(func.sum(flags.c.met), 0),
+        func.coalesce(func.sum(flags.c.breaches), 0),
+    ]
 
 
 async def tally(
