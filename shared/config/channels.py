@@ -28,6 +28,7 @@ DEFAULT_WHATSAPP_TEMPLATES: dict[str, WhatsAppTemplate] = {
         "closed",
         "forwarded_national",
         "sla_breached",
+        "officer",
     )
 }
 #: HUMAN_AGENT (7 days after the citizen's last message) covers an officer's own words;
