@@ -14,15 +14,18 @@ the page is shown again with the reason (a 4xx, never a 500)::
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from services.console.cases.forms import FormRefused
+from services.console.cases.forms import (
+    validated as validated,  # the pages here import it from here
+)
 from services.console.deps import ConsolePage, page_render
 from shared.errors import SimpulError
 from shared.identity.tokens import CredentialError
@@ -89,19 +92,6 @@ MESSAGES = {
     "client_name_taken": "Nama aplikasi itu sudah dipakai.",
     "credential_unknown": "Aplikasi tidak ditemukan atau sudah dicabut.",
 }
-#: Pydantic error types, as officers read them.
-PROBLEMS = {
-    "string_too_short": "wajib diisi",
-    "missing": "wajib diisi",
-    "string_too_long": "terlalu panjang",
-    "literal_error": "pilihan tidak dikenal",
-    "int_parsing": "harus berupa angka",
-    "greater_than": "harus lebih dari nol",
-    "greater_than_equal": "terlalu kecil",
-    "date_from_datetime_parsing": "bukan tanggal (TTTT-BB-HH)",
-    "date_parsing": "bukan tanggal (TTTT-BB-HH)",
-    "too_long": "terlalu banyak pilihan",
-}
 
 
 #: A change the rules refuse: the sentence to show and the page's HTTP status (the case
@@ -137,25 +127,6 @@ def chosen(form: FormData | None, name: str) -> list[str]:
     if form is None:
         return []
     return [v for v in form.getlist(name) if isinstance(v, str) and v]
-
-
-def validated(schema: type[M], data: dict[str, Any], labels: dict[str, str]) -> M:
-    """``data`` checked by the API's body model; :class:`Refused` naming each bad field."""
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error.get("loc") else ""
-            least = (error.get("ctx") or {}).get("min_length", 1)
-            if error.get("input", "") is None:
-                what = "wajib diisi"
-            elif error["type"] == "string_too_short" and least > 1:
-                what = f"paling sedikit {least} karakter"
-            else:
-                what = PROBLEMS.get(error["type"], "tidak sah")
-            problems.append(f"{labels.get(field, field)}: {what}" if field else what)
-        raise Refused("; ".join(dict.fromkeys(problems)) + ".") from None
 
 
 async def attempt(session: AsyncSession, action: Awaitable[T]) -> T:

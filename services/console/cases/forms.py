@@ -11,7 +11,7 @@ refusal is a sentence in Bahasa Indonesia for the page (:class:`FormRefused`).
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -23,6 +23,8 @@ from services.routing.cases.attachments import (
 )
 from services.routing.cases.service import ACTIONS
 from shared.errors import SimpulError
+
+M = TypeVar("M", bound=BaseModel)
 
 #: Checkbox fields per action (absent = false).
 CHECKBOXES = {"verify": ("anonymous", "confidential"), "respond": ("final",)}
@@ -58,11 +60,16 @@ MESSAGES = {
     "too_many_files": f"Paling banyak {MAX_FILES_PER_MESSAGE} berkas sekali kirim.",
 }
 #: Pydantic error types, as officers read them.
-_VALIDATION = {
+PROBLEMS = {
     "string_too_short": "wajib diisi",
     "missing": "wajib diisi",
     "string_too_long": "terlalu panjang",
     "literal_error": "pilihan tidak dikenal",
+    "int_parsing": "harus berupa angka",
+    "greater_than": "harus lebih dari nol",
+    "greater_than_equal": "terlalu kecil",
+    "date_from_datetime_parsing": "bukan tanggal (TTTT-BB-HH)",
+    "date_parsing": "bukan tanggal (TTTT-BB-HH)",
     "too_long": "terlalu banyak pilihan",
 }
 FIELD_LABELS = {
@@ -127,15 +134,7 @@ async def action_body(action: str, form: FormData) -> BaseModel:
         data["copies"] = [c for c in form.getlist("copies") if isinstance(c, str) and c]
     if action == "respond":
         data["attachments"] = await _files(form)
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error.get("loc") else ""
-            label = FIELD_LABELS.get(field, field)
-            problems.append(f"{label}: {_VALIDATION.get(error['type'], error['msg'])}")
-        raise FormRefused("; ".join(problems) + ".") from None
+    return validated(schema, data, FIELD_LABELS)
 
 
 def text_field(form: FormData, name: str) -> str | None:
@@ -145,3 +144,22 @@ def text_field(form: FormData, name: str) -> str | None:
 def int_field(form: FormData, name: str) -> int | None:
     value = _value(form, name)
     return int(value) if value is not None and value.isdigit() else None
+
+
+def validated(schema: type[M], data: dict[str, Any], labels: dict[str, str]) -> M:
+    """``data`` checked by the API's body model; :class:`FormRefused` naming each bad field."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error.get("loc") else ""
+            least = (error.get("ctx") or {}).get("min_length", 1)
+            if error.get("input", "") is None:
+                what = "wajib diisi"
+            elif error["type"] == "string_too_short" and least > 1:
+                what = f"paling sedikit {least} karakter"
+            else:
+                what = PROBLEMS.get(error["type"], "tidak sah")
+            problems.append(f"{labels.get(field, field)}: {what}" if field else what)
+        raise FormRefused("; ".join(dict.fromkeys(problems)) + ".") from None
