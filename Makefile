@@ -21,9 +21,10 @@ run: $(STAMP)
 	$(BIN)/simpul seed-demo
 	$(BIN)/simpul serve --service all
 
-## test: the whole suite (PostgreSQL too when SIMPUL_TEST_DATABASE_URL is set)
+## test: the whole suite (PostgreSQL too when SIMPUL_TEST_DATABASE_URL is set), on two
+## processes (SIMPUL_TEST_WORKERS; each has its own databases); SIMPUL_TEST_WORKERS=0 for one
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $${SIMPUL_TEST_WORKERS:-2}
 
 ## bench: speed figures on PostgreSQL (SIMPUL_BENCH_DATABASE_URL)
 bench: $(STAMP)
