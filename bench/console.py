@@ -278,7 +278,7 @@ def measure(
         values = timings.get(kind, [])
         if not values:
             raise RuntimeError(f"no timed {kind} page (failures: {failures[:3]})")
-        figures[kind] = percentile(values, 95)
+        figures[kind] = percentile(values, 0.95)
         say(
             f"  {kind}: {len(values)} pages, p50 {statistics.median(values):.1f} ms, "
             f"p95 {figures[kind]:.1f} ms, max {max(values):.1f} ms"

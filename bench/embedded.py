@@ -158,7 +158,7 @@ def main() -> int:
         values = timings[kind]
         print(
             f"console_{kind}: {len(values)} pages, p50 {statistics.median(values):.1f} ms, "
-            f"p95 {openloop.percentile(sorted(values), 95):.1f} ms"
+            f"p95 {openloop.percentile(sorted(values), 0.95):.1f} ms"
         )
     return 0
 

@@ -44,6 +44,9 @@ class OpenLoop:
 
 
 def percentile(sorted_ms: list[float], q: float) -> float:
+    """The ``q`` quantile (a fraction: 0.95 for p95) of already sorted latencies."""
+    if not 0 <= q <= 1:
+        raise ValueError(f"q is a fraction between 0 and 1, not {q}")
     if not sorted_ms:
         return float("nan")
     return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))]

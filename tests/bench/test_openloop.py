@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from bench import openloop
 from bench.openloop import percentile, run_open_loop
 
@@ -101,3 +103,5 @@ def test_percentiles_come_from_the_sorted_latencies():
     assert percentile(ms, 0.50) == 51.0
     assert percentile(ms, 0.99) == 100.0
     assert math.isnan(percentile([], 0.5))
+    with pytest.raises(ValueError):
+        percentile(ms, 95)  # a percent is not a fraction: it would read the maximum
