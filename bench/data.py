@@ -37,7 +37,7 @@ CASE_COLUMNS = (
     "id", "tracking_id", "channel", "kind", "status", "sla_class", "category_code", "opd_code",
     "anonymous", "confidential", "title", "description", "kecamatan_code", "received_at",
     "disposed_at", "first_response_at", "resolved_at", "status_changed_at", "rating",
-    "created_at", "updated_at", "version",
+    "created_at", "updated_at", "version", "due_at",
 )  # fmt: skip
 CLOCK_COLUMNS = (
     "case_id", "kind", "generation", "opd_code", "sla_class", "working_days", "warning_days",
@@ -80,7 +80,12 @@ Progress = Callable[[str], None]
 #: The report cache's stale-mark trigger on new cases (migration 0009). It only invalidates
 #: cached report units, and a fresh bench database has none, so the load skips it; the cache is
 #: filled as the application fills it after a deploy: by the first report (the warm-up run).
-_SKIPPED_TRIGGERS = (("cases", "cases_report_stale_insert"),)
+#: The clocks' ``due_at`` triggers (migration 0019) would update each case once more; the load
+#: writes ``due_at`` with the case itself instead.
+_SKIPPED_TRIGGERS = (
+    ("cases", "cases_report_stale_insert"),
+    ("sla_clocks", "sla_clocks_due_insert"),
+)
 #: Indexes of the four tables that back no constraint (dropped and rebuilt around the load).
 _PLAIN_INDEXES = """
 SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS ddl
@@ -134,6 +139,7 @@ def _queue_case(
         None, None, None, received, None, received, received, 1,
     )  # fmt: skip
     deadline = now + day * rng.uniform(1, 4)  # not due: the sweep's work stays as it was
+    case += (deadline,)  # due_at: the open clock's deadline
     clock = (
         i, "verification", 1, None, None, 3, 1, 0, received, deadline, deadline - day * 0.5,
         "running", received, received,
@@ -186,14 +192,12 @@ def _case_rows(
         rating = rng.randint(1, 5) if status == "closed" and rng.random() < 0.5 else None
         title, description = _text(rng)
         channel = rng.choice(CHANNELS)
-        cases.append(
-            (
-                i, tracking_id(i), channel, "pengaduan", status, cls,
-                cats[rng.randrange(len(cats))], opd, False, False, title,
-                description, kecs[rng.randrange(len(kecs))], received,
-                disposed, responded, resolved, changed, rating, received, changed, 1,
-            )
-        )  # fmt: skip
+        case_fields = [
+            i, tracking_id(i), channel, "pengaduan", status, cls,
+            cats[rng.randrange(len(cats))], opd, False, False, title,
+            description, kecs[rng.randrange(len(kecs))], received,
+            disposed, responded, resolved, changed, rating, received, changed, 1,
+        ]  # fmt: skip
         reporters.append((i, f"+628{rng.randrange(10**9, 10**10)}", channel, None))
         events.append((i, "case", "case.received", "client_app", "{}", received))
         # One running resolution clock per case; most are due far ahead of now.
@@ -215,6 +219,7 @@ def _case_rows(
                 "running", disposed, disposed,
             )
         )  # fmt: skip
+        cases.append((*case_fields, deadline))  # due_at: the open clock's deadline
     return cases, clocks, reporters, events
 
 

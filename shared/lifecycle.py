@@ -28,6 +28,13 @@ class Status(StrEnum):
     FORWARDED_NATIONAL = "forwarded_national"  # outside the pemda's authority: to Admin Nasional
 
 
+#: Admin Instansi's verification queue: the cases waiting on it (``services.routing.worklists``;
+#: the predicate of the queue's index ``ix_cases_queue_due``, migration 0019).
+QUEUE_STATUSES: tuple[Status, ...] = (
+    Status.RECEIVED, Status.AWAITING_INFO, Status.RETURNED, Status.VERIFIED,
+)  # fmt: skip
+
+
 class Action(StrEnum):
     VERIFY = "verify"
     REQUEST_INFO = "request-info"

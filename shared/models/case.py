@@ -18,14 +18,18 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.lifecycle import QUEUE_STATUSES
 from shared.models.base import Base, BigId, utcnow
 
 #: What the full-text search reads: title and description. Spelled exactly as in the index
 #: of migration 0016, so PostgreSQL's planner matches the expression and uses the index.
 TEXT_SEARCH_DOCUMENT = "coalesce(title, '') || ' ' || description"
+#: The predicate of the queue's index: the statuses of Admin Instansi's queue, as literals.
+QUEUE_PREDICATE = "status IN ({})".format(", ".join(f"'{s}'" for s in QUEUE_STATUSES))
 
 
 class Case(Base):
@@ -42,6 +46,15 @@ class Case(Base):
         # made by migration 0016 only (SQLite cannot build it, and autogenerate cannot
         # compare expression indexes, so it is not declared here).
         Index("ix_cases_assignee", "assignee_id"),
+        # Admin Instansi's queue, in deadline order, read from the index (migration 0019).
+        Index(
+            "ix_cases_queue_due",
+            "due_at",
+            "received_at",
+            "id",
+            sqlite_where=text(QUEUE_PREDICATE),
+            postgresql_where=text(QUEUE_PREDICATE),
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -97,6 +110,10 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Optimistic concurrency: every state change bumps it (two admins cannot both win).
+    #: The earliest deadline of the case's open SLA clocks (NULL when none is open). Kept by
+    #: the database's triggers on ``sla_clocks`` (migration 0019), never written here: the
+    #: worklists sort by it. In a session that just moved a clock, the loaded value is old.
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

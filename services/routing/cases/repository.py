@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases import counting
@@ -71,7 +71,9 @@ def _open_clock():
 
 
 def current_deadline():
-    """The earliest deadline of the case's open clocks (NULL when none runs)."""
+    """The earliest deadline of the case's open clocks (NULL when none runs), read from the
+    clocks: the plain reading of ``Case.due_at``, which the database keeps equal to it
+    (migration 0019; ``tests/routing/test_case_due_at.py`` compares them)."""
     return select(func.min(SlaClock.deadline_at)).where(_open_clock()).scalar_subquery()
 
 
@@ -100,7 +102,12 @@ def filtered_cases(actor: Actor, filters: CaseFilters, dialect: str) -> Select[t
         if value:
             stmt = stmt.where(column == value)
     if filters.statuses:
-        stmt = stmt.where(Case.status.in_(filters.statuses))
+        # As literals, so PostgreSQL can match a partial index on the same set (the queue's)
+        # in a cached, generic plan too.
+        statuses = bindparam(
+            "statuses", list(filters.statuses), expanding=True, literal_execute=True
+        )
+        stmt = stmt.where(Case.status.in_(statuses))
     if filters.assignee:
         stmt = stmt.where(Case.assignee_id == filters.assignee)
     if filters.owned_by:
@@ -123,9 +130,10 @@ def filtered_cases(actor: Actor, filters: CaseFilters, dialect: str) -> Select[t
 def _ordered(stmt: Select[tuple[Case]], sort: Sort) -> Select[tuple[Case]]:
     if sort == Sort.NEWEST:
         return stmt.order_by(Case.received_at.desc(), Case.id.desc())
-    # NULLs (no open clock) last; NULLS LAST on both backends (SQLite >= 3.30), so the
-    # subquery runs once per case (the queue sorts thousands by it: docs/performance.md).
-    keys = [current_deadline().asc().nulls_last(), Case.received_at, Case.id]
+    # The earliest open deadline as the database keeps it on the case (``Case.due_at``), NULLs
+    # (no open clock) last, as a B-tree orders them: Admin Instansi's first queue page is then
+    # the head of ``ix_cases_queue_due`` (docs/performance.md, "console").
+    keys = [Case.due_at.asc().nulls_last(), Case.received_at, Case.id]
     if sort == Sort.URGENCY:
         keys.insert(0, urgency())
     return stmt.order_by(*keys)

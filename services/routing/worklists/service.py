@@ -30,7 +30,7 @@ from shared.auth import Actor
 from shared.calendar import WorkingCalendar
 from shared.cases.access import case_summary
 from shared.errors import Forbidden
-from shared.lifecycle import Role, Status
+from shared.lifecycle import QUEUE_STATUSES, Role, Status
 from shared.models import Case, Category, Kecamatan, Opd, utcnow
 from shared.models.sla import SlaClock
 
@@ -52,7 +52,7 @@ WORKLISTS: dict[str, Worklist] = {
         Worklist(
             "queue",
             frozenset({Role.ADMIN_INSTANSI}),
-            (Status.RECEIVED, Status.AWAITING_INFO, Status.RETURNED, Status.VERIFIED),
+            QUEUE_STATUSES,
             Sort.DEADLINE,
             "Antrian verifikasi",
         ),
