@@ -298,7 +298,7 @@ def bulk_figures(run: Run, info: dict[str, str]) -> None:
         per_kind = CONSOLE_PAGES_PER_KIND
         run.step(
             f"console: queue, search and case pages ({per_kind} each, {console.OFFICERS} "
-            f"officers, intake at {console.INTAKE_RATE:.0f}/s alongside)"
+            f"officers reading each ~{console.THINK_S:.2f} s, intake at {console.INTAKE_RATE:.0f}/s alongside)"
         )
         p95, failures = console.measure(info, _server_env(info), per_kind, LOG_DIR, say)
         if failures:

@@ -4,8 +4,12 @@ box (two Indonesian words, or a reporter's phone), and a case page with 30 event
 Server-side: each request's time inside the app (``bench/console_app.py``'s timer), over
 loopback HTTP against the console service (uvicorn, two workers, as deployed), p95 per page
 kind. A light concurrent load runs all along: :data:`OFFICERS` officers at once, each
-moving from page to page without pause, while complaints arrive on intake at
-:data:`INTAKE_RATE` per second (its own server, the open-loop generator). The first
+opening a page, reading it for :data:`THINK_S` (on average) and opening the next — about
+ten pages a second in all, several times what forty pejabat penghubung busy at once ask
+for — while complaints arrive on intake at :data:`INTAKE_RATE` per second (its own
+server, the open-loop generator). A second, shorter pass without the pause (each officer's
+next page as soon as the last one arrived: the servers saturated) is printed for
+information, not as the figure. The first
 :data:`WARMUP` requests of each kind are left out (each worker's first page compiles its
 templates and warms its caches).
 
@@ -37,6 +41,10 @@ import httpx
 from bench import db, openloop, procs
 
 OFFICERS = 3
+#: How long an officer reads a page before the next, on average (0.5x to 1.5x of it).
+THINK_S = 0.25
+#: The saturated pass (no pause) opens this share of the paced pass's pages.
+SATURATED_SHARE = 4
 INTAKE_RATE = 20.0
 WARMUP = 10
 CASE_PAGES = 20
@@ -187,9 +195,9 @@ def _paths(prepared: dict) -> dict[str, itertools.cycle]:
     }
 
 
-async def _officers(port: int, prepared: dict, per_kind: int) -> list[str]:
+async def _officers(port: int, prepared: dict, per_kind: int, think_s: float) -> list[str]:
     """:data:`OFFICERS` clients at once, each visiting queue, search and case pages in a
-    shuffled order; returns the status failures seen."""
+    shuffled order, pausing about ``think_s`` between them; returns the failures seen."""
     paths = _paths(prepared)
     plan = [kind for kind in ("queue", "search", "case") for _ in range(per_kind + WARMUP)]
     random.Random(7).shuffle(plan)
@@ -197,6 +205,7 @@ async def _officers(port: int, prepared: dict, per_kind: int) -> list[str]:
     for kind in plan:
         queue.put_nowait(next(paths[kind]))
     failures: list[str] = []
+    pauses = random.Random(11)
 
     async def officer() -> None:
         async with httpx.AsyncClient(
@@ -213,6 +222,8 @@ async def _officers(port: int, prepared: dict, per_kind: int) -> list[str]:
                     continue
                 if response.status_code != 200:
                     failures.append(f"{path}: {response.status_code}")
+                if think_s:
+                    await asyncio.sleep(think_s * pauses.uniform(0.5, 1.5))
 
     await asyncio.gather(*(officer() for _ in range(OFFICERS)))
     return failures
@@ -233,12 +244,12 @@ def _timings(out_dir: Path) -> dict[str, list[float]]:
     return by_kind
 
 
-def measure(
-    info: dict[str, str], env: dict[str, str], per_kind: int, log_dir: Path, say: Say
-) -> tuple[dict[str, float], list[str]]:
-    """p95 (ms) per page kind under the light load, and the pages not answered 200 (not
-    timed); prints the spread."""
-    prepared = asyncio.run(prepare(say))
+def _pass(
+    info: dict[str, str], env: dict[str, str], prepared: dict, per_kind: int, think_s: float,
+    log_dir: Path,
+) -> tuple[dict[str, list[float]], list[str], float, dict]:  # fmt: skip
+    """One pass: fresh console and intake servers, the officers, the intake alongside;
+    the in-app times per kind, the failures, the seconds it took, the intake's tally."""
     out_dir = Path(tempfile.mkdtemp(prefix="simpul-bench-console-"))
     console_port, intake_port = procs.free_port(), procs.free_port()
     console = procs.uvicorn(
@@ -250,8 +261,8 @@ def measure(
     intake = procs.uvicorn(
         "services.intake.app:create_app", intake_port, 1, env, log_dir / "intake-light.log"
     )
+    background: dict = {}
     try:
-        background: dict = {}
 
         def arrivals() -> None:  # the intake load, until the officers are done
             sent = 0
@@ -265,28 +276,44 @@ def measure(
         thread.start()
         time.sleep(2.0)
         t0 = time.perf_counter()
-        failures = asyncio.run(_officers(console_port, prepared, per_kind))
+        failures = asyncio.run(_officers(console_port, prepared, per_kind, think_s))
         elapsed = time.perf_counter() - t0
         background["stop"] = True
         thread.join(30)
     finally:
         procs.stop(console)
         procs.stop(intake)
-    timings = _timings(out_dir)
-    figures = {}
-    for kind in ("queue", "search", "case"):
-        values = timings.get(kind, [])
-        if not values:
-            raise RuntimeError(f"no timed {kind} page (failures: {failures[:3]})")
-        figures[kind] = percentile(values, 0.95)
+    return _timings(out_dir), failures, elapsed, background
+
+
+def measure(
+    info: dict[str, str], env: dict[str, str], per_kind: int, log_dir: Path, say: Say
+) -> tuple[dict[str, float], list[str]]:
+    """p95 (ms) per page kind under the light load, and the pages not answered 200 (not
+    timed); prints the spread, then the saturated pass's."""
+    prepared = asyncio.run(prepare(say))
+    figures: dict[str, float] = {}
+    all_failures: list[str] = []
+    passes = (("paced", THINK_S, per_kind), ("saturated", 0.0, per_kind // SATURATED_SHARE))
+    for name, think_s, pages in passes:
+        timings, failures, elapsed, background = _pass(info, env, prepared, pages, think_s, log_dir)
+        all_failures += failures
+        say(f"  {name} ({'no pause' if not think_s else f'~{think_s:.2f} s between pages'}):")
+        for kind in ("queue", "search", "case"):
+            values = timings.get(kind, [])
+            if not values:
+                raise RuntimeError(f"no timed {kind} page (failures: {failures[:3]})")
+            p95 = percentile(values, 0.95)
+            if name == "paced":
+                figures[kind] = p95
+            say(
+                f"    {kind}: {len(values)} pages, p50 {statistics.median(values):.1f} ms, "
+                f"p95 {p95:.1f} ms, max {max(values):.1f} ms"
+            )
         say(
-            f"  {kind}: {len(values)} pages, p50 {statistics.median(values):.1f} ms, "
-            f"p95 {figures[kind]:.1f} ms, max {max(values):.1f} ms"
+            f"    {OFFICERS} officers, {elapsed:.1f} s; intake alongside: "
+            f"{background.get('sent', 0):,} complaints ({background.get('errors', 0)} errors)"
         )
-    say(
-        f"  {OFFICERS} officers, {elapsed:.1f} s; intake alongside: "
-        f"{background.get('sent', 0):,} complaints ({background.get('errors', 0)} errors)"
-    )
-    if failures:
-        say(f"  {len(failures)} pages not answered 200: {failures[:3]}")
-    return figures, failures
+        if failures:
+            say(f"    {len(failures)} pages not answered 200: {failures[:3]}")
+    return figures, all_failures

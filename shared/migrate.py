@@ -11,15 +11,20 @@ from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Indexes only one backend has, made by a migration and not declared on the models:
-#: PostgreSQL's full-text GIN index (SQLite has no ``to_tsvector``; autogenerate cannot
-#: compare expression indexes). Autogenerate leaves them out of its comparison.
-BACKEND_ONLY_INDEXES = frozenset({"ix_cases_text_search"})
+#: PostgreSQL's full-text search: the stored vector of a case's text and its GIN index
+#: (SQLite has no ``to_tsvector``, so the models do not declare them; migration 0020).
+#: Autogenerate leaves them out of its comparison.
+BACKEND_ONLY_INDEXES = frozenset({"ix_cases_search_vector"})
+BACKEND_ONLY_COLUMNS = frozenset({("cases", "search_vector")})
 
 
 def compared(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Alembic's ``include_object``: everything but :data:`BACKEND_ONLY_INDEXES`."""
+    """Alembic's ``include_object``: everything but the backend-only columns and indexes."""
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return (table, name) not in BACKEND_ONLY_COLUMNS
     return not (type_ == "index" and name in BACKEND_ONLY_INDEXES)
 
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.lifecycle import QUEUE_STATUSES
 from shared.models.base import Base, BigId, utcnow
 
-#: What the full-text search reads: title and description. Spelled exactly as in the index
-#: of migration 0016, so PostgreSQL's planner matches the expression and uses the index.
+#: What the full-text search reads: title and description (PostgreSQL stores its stemmed
+#: vector in ``cases.search_vector``, a generated column of migration 0020).
 TEXT_SEARCH_DOCUMENT = "coalesce(title, '') || ' ' || description"
 #: The predicate of the queue's index: the statuses of Admin Instansi's queue, as literals.
 QUEUE_PREDICATE = "status IN ({})".format(", ".join(f"'{s}'" for s in QUEUE_STATUSES))
@@ -41,10 +41,9 @@ class Case(Base):
         Index("ix_cases_category", "category_code"),
         Index("ix_cases_kecamatan", "kecamatan_code"),
         Index("ix_cases_channel", "channel"),
-        # The console's "words of the text" search uses ``ix_cases_text_search`` on
-        # PostgreSQL: a GIN index over ``to_tsvector('indonesian', <TEXT_SEARCH_DOCUMENT>)``
-        # made by migration 0016 only (SQLite cannot build it, and autogenerate cannot
-        # compare expression indexes, so it is not declared here).
+        # The console's "words of the text" search reads ``search_vector`` on PostgreSQL,
+        # a generated ``tsvector`` column with the GIN index ``ix_cases_search_vector``
+        # (migration 0020 only: SQLite cannot build them, so they are not declared here).
         Index("ix_cases_assignee", "assignee_id"),
         # Admin Instansi's queue, in deadline order, read from the index (migration 0019).
         Index(

@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases import assignment, detail
 from services.routing.replies import service as replies
-from services.routing.worklists.service import reference_names
+from services.routing.worklists.service import Names, reference_names
 from shared.auth import Actor
 from shared.calendar import WorkingCalendar
 from shared.cases.access import owns_case
@@ -34,7 +33,7 @@ from shared.cases.labels import (
 )
 from shared.cases.service import KINDS
 from shared.config import Settings
-from shared.models import Case, Category, Opd
+from shared.models import Case
 
 #: Fields of the serializer that hold moments (ISO strings turned back into datetimes so
 #: templates show them in the pemda's timezone with the ``waktu`` filter).
@@ -96,22 +95,10 @@ def _with_moments(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]
     return {k: (_moment(v) if k in keys else v) for k, v in item.items()}
 
 
-async def _choices(session: AsyncSession) -> dict[str, list[tuple[str, str]]]:
-    opds = (
-        await session.execute(
-            select(Opd.code, Opd.name).where(Opd.active.is_(True)).order_by(Opd.name)
-        )
-    ).all()
-    categories = (
-        await session.execute(
-            select(Category.code, Category.name)
-            .where(Category.active.is_(True))
-            .order_by(Category.name)
-        )
-    ).all()
+def _choices(names: Names) -> dict[str, list[tuple[str, str]]]:
     return {
-        "opd": [(c, n) for c, n in opds],
-        "category": [(c, n) for c, n in categories],
+        "opd": names.choices("opds", active_only=True),
+        "category": names.choices("categories", active_only=True),
         "kind": [(k, KIND_LABELS.get(k, k)) for k in KINDS],
         "sla_class": [(c, SLA_CLASS_LABELS.get(c, c)) for c in SLA_CLASSES],
     }
@@ -166,7 +153,7 @@ async def case_page(
         },
         "actions": actions,
         "text_field": TEXT_FIELD,
-        "choices": await _choices(session),
+        "choices": _choices(names),
         "templates": {
             action: [
                 {"id": t.id, "title": t.title, "text": replies.render(t.body, context)}

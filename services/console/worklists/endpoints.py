@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console.deps import ConsolePage, ConsoleUser, page_render, require_console_roles
@@ -24,13 +23,13 @@ from services.routing.cases.counting import SEARCH_COUNT_LIMIT
 from services.routing.cases.filters import case_filters
 from services.routing.cases.search import MAX_QUERY_CHARS
 from services.routing.worklists import service
+from services.routing.worklists.service import Names
 from services.sla.calendar.service import current_calendar
 from shared.cases.labels import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
 from shared.config import Settings
 from shared.deps import AppSettings, DbSession
 from shared.errors import Unprocessable
 from shared.lifecycle import Role
-from shared.models import Category, Kecamatan, Opd
 
 router = APIRouter(prefix="/konsol", tags=["console"], include_in_schema=False)
 PAGE_SIZE = 25
@@ -64,17 +63,13 @@ def _page_number(request: Request) -> int:
     return min(max(int(raw), 1), 10_000) if raw.isdigit() else 1
 
 
-async def _options(session: AsyncSession) -> dict[str, list[tuple[str, str]]]:
-    async def pairs(model: Any) -> list[tuple[str, str]]:
-        rows = (await session.execute(select(model.code, model.name).order_by(model.name))).all()
-        return [(code, name) for code, name in rows]
-
+def _options(names: Names) -> dict[str, list[tuple[str, str]]]:
     return {
         "status": list(STATUS_LABELS.items()),
-        "opd": await pairs(Opd),
-        "kategori": await pairs(Category),
+        "opd": names.choices("opds"),
+        "kategori": names.choices("categories"),
         "kanal": list(CHANNEL_LABELS.items()),
-        "kecamatan": await pairs(Kecamatan),
+        "kecamatan": names.choices("kecamatan"),
     }
 
 
@@ -109,10 +104,12 @@ async def _list_page(
         filters = _filters(
             {k: v for k, v in query.items() if k not in ("dari", "sampai")}, settings, page
         )
+    names = await service.reference_names(session)
     if worklist is not None:
         result = await service.worklist_page(
-            session, page.actor, worklist, filters, calendar, page=number, page_size=PAGE_SIZE
-        )
+            session, page.actor, worklist, filters, calendar, page=number, page_size=PAGE_SIZE,
+            names=names,
+        )  # fmt: skip
     else:
         cases, total = await repository.list_cases(
             session, page.actor, filters, page=number, page_size=PAGE_SIZE,
@@ -120,7 +117,7 @@ async def _list_page(
         )  # fmt: skip
         result = {
             "title": "Cari kasus",
-            "items": await service.rows_for(session, cases, calendar),
+            "items": await service.rows_for(session, cases, calendar, names),
             "total": total,
         }
     more = result["total"] > SEARCH_COUNT_LIMIT and worklist is None
@@ -140,7 +137,7 @@ async def _list_page(
             "total": counted,
             "more": more,
             "query": query,
-            "options": await _options(session),
+            "options": _options(names),
             "status_labels": STATUS_LABELS,
             "kind_labels": KIND_LABELS,
             "channel_labels": CHANNEL_LABELS,

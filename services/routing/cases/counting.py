@@ -3,8 +3,10 @@
 A search box over a million cases matches tens of thousands for two common words
 ("jalan rusak": 47,000 in the bench's data); counting them all exactly reads most of the
 table (0.7 s and more on PostgreSQL) for a number nobody pages through. The console's
-search says "lebih dari 1.000 kasus" instead: :func:`count_up_to` stops at
-``limit + 1`` rows, so it costs at most that many. The plain :func:`exact_count` stays
+search says "lebih dari 200 kasus" instead (eight pages; beyond them an officer narrows
+the search): :func:`count_up_to` stops at ``limit + 1`` rows, so it costs at most that
+many — and PostgreSQL reads the first matches in table order rather than building the
+bitmap of all 47,000 (25 ms at 1,000, 4 ms at 200: ``docs/performance.md``, "console"). The plain :func:`exact_count` stays
 the API's (``GET /admin/cases`` keeps its exact ``total``); a test compares the two.
 """
 
@@ -13,8 +15,8 @@ from __future__ import annotations
 from sqlalchemy import Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-#: The console's search counts this far ("lebih dari 1.000 kasus" beyond it).
-SEARCH_COUNT_LIMIT = 1000
+#: The console's search counts this far ("lebih dari 200 kasus" beyond it).
+SEARCH_COUNT_LIMIT = 200
 
 
 async def exact_count(session: AsyncSession, stmt: Select) -> int:

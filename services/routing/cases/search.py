@@ -11,8 +11,8 @@ The box does not ask which one is meant: every reading the input allows is OR-ed
   is a string of digits like any other, so an OPD cannot learn whether an anonymous
   reporter sent a case by searching its number.
 - **Words**: on PostgreSQL, full-text search with the Indonesian stemmer
-  (``to_tsvector('indonesian', …) @@ websearch_to_tsquery('indonesian', q)``, served by
-  the GIN index of migration 0016; "jalan rusak" finds "jalannya rusak parah", quotes
+  (``to_tsvector('indonesian', …) @@ websearch_to_tsquery('indonesian', q)``, the vector
+  stored in ``cases.search_vector`` with its GIN index, migration 0020; "jalan rusak" finds "jalannya rusak parah", quotes
   make a phrase, ``-kata`` excludes). On SQLite (the embedded mode) there is no stemmer:
   every word must appear in the title or description (LIKE, case-insensitive), which is
   fine for an embedded instance's few thousand cases.
@@ -23,12 +23,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, any_, exists, false, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, any_, exists, false, func, literal_column, or_, select
 from sqlalchemy.sql import and_
 
 from shared.auth import Actor
 from shared.models import Case, Reporter
-from shared.models.case import TEXT_SEARCH_DOCUMENT
 from shared.phones import InvalidPhoneNumber, normalize_phone
 from shared.tracking import normalize as normalize_tracking_id
 
@@ -79,7 +78,8 @@ def _like(word: str) -> str:
 def words_clause(words: str, dialect: str) -> ColumnElement[bool]:
     """Cases whose title or description holds ``words`` (see the module docstring)."""
     if dialect == "postgresql":
-        document = func.to_tsvector(literal_column(f"'{TS_CONFIG}'"), text(TEXT_SEARCH_DOCUMENT))
+        # The stored vector (migration 0020) of ``to_tsvector(TS_CONFIG, TEXT_SEARCH_DOCUMENT)``.
+        document = literal_column("cases.search_vector")
         return document.op("@@")(func.websearch_to_tsquery(literal_column(f"'{TS_CONFIG}'"), words))
     terms = [w for w in re.findall(r"\w+", words)][:MAX_LIKE_WORDS]
     if not terms:

@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.cases import repository
@@ -76,18 +76,37 @@ WORKLISTS: dict[str, Worklist] = {
 
 @dataclass(frozen=True, slots=True)
 class Names:
-    """Names of the reference codes a list shows (small tables, read once per page)."""
+    """Names of the reference codes a page shows, and the form choices among them (small
+    tables, read once per page in one statement: :func:`reference_names`)."""
 
     opds: dict[str, str]
     categories: dict[str, str]
     kecamatan: dict[str, str]
+    #: ``(table, code)`` of the rows still in use (a form offers only these).
+    active: frozenset[tuple[str, str]] = frozenset()
+
+    def choices(self, table: str, *, active_only: bool = False) -> list[tuple[str, str]]:
+        """``(code, name)`` of ``table`` ("opds", "categories", "kecamatan") by name."""
+        names: dict[str, str] = getattr(self, table)
+        pairs = [(c, n) for c, n in names.items() if not active_only or (table, c) in self.active]
+        return sorted(pairs, key=lambda pair: (pair[1].casefold(), pair[1], pair[0]))
 
 
 async def reference_names(session: AsyncSession) -> Names:
-    opds = dict((await session.execute(select(Opd.code, Opd.name))).all())
-    categories = dict((await session.execute(select(Category.code, Category.name))).all())
-    kecamatan = dict((await session.execute(select(Kecamatan.code, Kecamatan.name))).all())
-    return Names(opds, categories, kecamatan)
+    """Every OPD, category and kecamatan: code, name, whether in use — one round trip."""
+    stmt = union_all(
+        *(
+            select(literal(table), model.code, model.name, model.active)
+            for table, model in (("opds", Opd), ("categories", Category), ("kecamatan", Kecamatan))
+        )
+    )
+    tables: dict[str, dict[str, str]] = {"opds": {}, "categories": {}, "kecamatan": {}}
+    active = set()
+    for table, code, name, in_use in (await session.execute(stmt)).all():
+        tables[table][code] = name
+        if in_use:
+            active.add((table, code))
+    return Names(**tables, active=frozenset(active))
 
 
 #: How much of a complaint's text a list row shows.
@@ -127,11 +146,15 @@ def worklist_row(
 
 
 async def rows_for(
-    session: AsyncSession, cases: list[Case], calendar: WorkingCalendar
+    session: AsyncSession,
+    cases: list[Case],
+    calendar: WorkingCalendar,
+    names: Names | None = None,
 ) -> list[dict[str, Any]]:
-    """Worklist rows for a page of cases: one query for their clocks, one for the names."""
+    """Worklist rows for a page of cases: one query for their clocks, one for the names
+    (none when the page has read them already)."""
     clocks = await repository.open_clocks_of(session, [c.id for c in cases])
-    names = await reference_names(session)
+    names = names or await reference_names(session)
     now = utcnow()
     return [worklist_row(c, clocks[c.id], names, calendar, now) for c in cases]
 
@@ -162,6 +185,7 @@ async def worklist_page(
     *,
     page: int,
     page_size: int,
+    names: Names | None = None,
 ) -> dict[str, Any]:
     """A page of the caller's worklist ``name`` and how many cases it holds in all."""
     worklist = worklist_for(name, actor)
@@ -176,7 +200,7 @@ async def worklist_page(
     return {
         "worklist": worklist.name,
         "title": worklist.title,
-        "items": await rows_for(session, cases, calendar),
+        "items": await rows_for(session, cases, calendar, names),
         "total": total,
         "page": page,
         "page_size": page_size,
