@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import select
 
+from shared.models.events import Event
 from shared.models.identity import ClientApp
 from shared.models.routing import RoutingRule
 from shared.models.sla import HolidayOverride
@@ -83,6 +84,93 @@ async def test_rule_readers_and_writers(browser, staff_cookie) -> None:
     assert (await _rule_form(browser, csrf_of(page.text))).status_code == 403
     await _as(browser, staff_cookie, "opd", "PUPR")
     assert (await browser.get("/konsol/admin/aturan")).status_code == 403
+
+
+async def _rules(app) -> list[RoutingRule]:
+    async with app.state.db.session() as session:
+        return list(await session.scalars(select(RoutingRule).order_by(RoutingRule.position)))
+
+
+async def _rule_events(app, kind: str) -> int:
+    async with app.state.db.session() as session:
+        found = await session.scalars(select(Event).where(Event.type == f"routing_rule.{kind}"))
+        return len(found.all())
+
+
+async def test_a_rule_is_edited_with_its_dry_run_beside_it(app, browser, staff_cookie) -> None:
+    await _as(browser, staff_cookie)
+    csrf = csrf_of((await browser.get("/konsol/admin/aturan")).text)
+    assert (await _rule_form(browser, csrf)).status_code == 303
+    (rule,) = await _rules(app)
+    listing = await browser.get("/konsol/admin/aturan")
+    assert f'href="/konsol/admin/aturan/{rule.id}"' in listing.text
+    example = urlencode({"uji_teks": "Jalan rusak dekat pasar"})
+    page = await browser.get(f"/konsol/admin/aturan/{rule.id}?{example}")
+    assert page.status_code == 200 and 'value="jalan rusak; aspal"' in page.text
+    assert "Aturan ini pada uji coba:</strong>\ncocok — dipakai" in page.text
+    assert "disarankan ke <strong>Dinas Pekerjaan Umum" in page.text
+    url = f"/konsol/admin/aturan/{rule.id}"
+    edit = {"csrf": csrf, "versi": "1", "nama": "Jalan dan jembatan", "opd_tujuan": "PUPR",
+            "syarat_keywords": "jalan rusak; jembatan", "syarat_channel": ["sms"]}  # fmt: skip
+    assert (await browser.post(url, data=edit)).status_code == 303
+    (saved,) = await _rules(app)
+    assert (saved.name, saved.version) == ("Jalan dan jembatan", 2)
+    assert saved.conditions == {"keywords": ["jalan rusak", "jembatan"], "channel": ["sms"]}
+    assert await _rule_events(app, "updated") == 1
+    # someone else's edit in between: told, and the page shows the rule as it now is
+    stale = await browser.post(url, data={**edit, "nama": "Lama"})
+    assert stale.status_code == 409 and "sudah diubah orang lain" in stale.text
+    assert 'value="Jalan dan jembatan"' in stale.text and 'name="versi" value="2"' in stale.text
+    for change, status, reason in (
+        ({"nama": ""}, 422, "Nama aturan: wajib diisi"),
+        ({"opd_tujuan": "TIDAKADA"}, 422, "Perangkat daerah tidak dikenal"),
+        ({"syarat_keywords": "", "syarat_channel": []}, 422, "paling sedikit satu syarat"),
+        ({"syarat_kecamatan": ["ENTAH"]}, 422, "Kecamatan tidak dikenal"),
+        ({"versi": "dua"}, 422, "Versi: harus berupa angka"),
+    ):
+        refused = await browser.post(url, data={**edit, "versi": "2", **change})
+        assert refused.status_code == status and reason in refused.text, change
+    forged = await browser.post(url, data={**edit, "versi": "2", "csrf": "palsu"})
+    assert forged.status_code == 403
+    assert (await browser.get("/konsol/admin/aturan/999999")).status_code == 404
+    (kept,) = await _rules(app)
+    assert (kept.name, kept.version, await _rule_events(app, "updated")) == (saved.name, 2, 1)
+
+
+async def test_rules_move_up_and_down_through_the_reorder(app, browser, staff_cookie) -> None:
+    await _as(browser, staff_cookie)
+    csrf = csrf_of((await browser.get("/konsol/admin/aturan")).text)
+    for name, keywords in (("A", "aspal"), ("B", "lampu"), ("C", "banjir")):
+        assert (
+            await _rule_form(browser, csrf, nama=name, syarat_keywords=keywords)
+        ).status_code == 303
+    a, b, c = await _rules(app)
+    listing = await browser.get("/konsol/admin/aturan")
+    assert f"/aturan/{c.id}/naik" in listing.text and f"/aturan/{c.id}/turun" not in listing.text
+    up = await browser.post(f"/konsol/admin/aturan/{c.id}/naik", data={"csrf": csrf, "versi": "1"})
+    assert up.status_code == 303
+    assert [r.name for r in await _rules(app)] == ["A", "C", "B"]
+    assert await _rule_events(app, "reordered") == 1
+    top = await browser.post(f"/konsol/admin/aturan/{a.id}/naik", data={"csrf": csrf, "versi": "1"})
+    assert top.status_code == 422 and "sudah paling atas" in top.text
+    stale = await browser.post(
+        f"/konsol/admin/aturan/{c.id}/turun", data={"csrf": csrf, "versi": "1"}
+    )  # C moved (version 2) since the page was read
+    assert stale.status_code == 409 and "sudah diubah orang lain" in stale.text
+    forged = await browser.post(f"/konsol/admin/aturan/{a.id}/turun", data={"versi": "1"})
+    assert forged.status_code == 403
+    assert [r.name for r in await _rules(app)] == ["A", "C", "B"]
+    assert await _rule_events(app, "reordered") == 1
+    await _as(browser, staff_cookie, "viewer")
+    page = await browser.get("/konsol/admin/aturan")
+    assert "/naik" not in page.text and f'href="/konsol/admin/aturan/{a.id}"' not in page.text
+    assert (await browser.get(f"/konsol/admin/aturan/{a.id}")).status_code == 403
+    for path, data in ((f"{a.id}/turun", {"versi": "1"}), (f"{a.id}", {"nama": "X", "versi": "1"})):
+        refused = await browser.post(
+            f"/konsol/admin/aturan/{path}", data={"csrf": csrf_of(page.text), **data}
+        )
+        assert refused.status_code == 403, path
+    assert [(r.name, r.version) for r in await _rules(app)] == [("A", 1), ("C", 2), ("B", 2)]
 
 
 async def test_holiday_overrides_are_added_and_revoked(app, browser, staff_cookie) -> None:

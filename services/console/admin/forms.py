@@ -108,8 +108,15 @@ def not_found(request: Request, page: ConsolePage, message: str, back_url: str) 
     )  # fmt: skip
 
 
-def refusal_text(error: SimpulError) -> str:
-    return MESSAGES.get(error.code, error.message)
+def refusal_text(error: SimpulError, labels: dict[str, str] | None = None) -> str:
+    """The officer's sentence for ``error``: its code's, else — for a bare ``invalid``
+    naming one of the form's ``labels`` — "<field>: tidak sah.", else the API's message."""
+    if error.code in MESSAGES:
+        return MESSAGES[error.code]
+    field = error.details.get("field")
+    if error.code == "invalid" and labels and field in labels:
+        return f"{labels[field]}: tidak sah."
+    return error.message
 
 
 def text(form: FormData | None, name: str) -> str | None:
@@ -129,16 +136,19 @@ def chosen(form: FormData | None, name: str) -> list[str]:
     return [v for v in form.getlist(name) if isinstance(v, str) and v]
 
 
-async def attempt(session: AsyncSession, action: Awaitable[T]) -> T:
+async def attempt(
+    session: AsyncSession, action: Awaitable[T], labels: dict[str, str] | None = None
+) -> T:
     """Await the service call inside a savepoint; a refusal rolls the savepoint back (only
     what the call had begun: the officer's session stays loaded for the page) and becomes
-    :class:`Refused`, its status and its sentence in Bahasa Indonesia."""
+    :class:`Refused`, its status and its sentence in Bahasa Indonesia (``labels``: the
+    form's field names, for a refusal that names only its field)."""
     savepoint = await session.begin_nested()
     try:
         result = await action
     except SimpulError as error:
         await savepoint.rollback()
-        raise Refused(refusal_text(error), error.status_code) from None
+        raise Refused(refusal_text(error, labels), error.status_code) from None
     except CredentialError:
         await savepoint.rollback()
         raise Refused(MESSAGES["credential_unknown"], 404) from None

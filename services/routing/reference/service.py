@@ -30,7 +30,14 @@ TRUE, FALSE = {"1", "true", "yes", "ya", "y"}, {"0", "false", "no", "tidak", "n"
 
 
 class InvalidValue(ValueError):
-    """A bad field value (message for the 422 / the CSV line report)."""
+    """A bad field value (message for the 422 / the CSV line report); ``field`` names it
+    in the 422 (so that a form can say which of its fields was refused)."""
+
+    field: str | None = None
+
+
+def _refused(exc: InvalidValue) -> Unprocessable:
+    return Unprocessable(str(exc), code="invalid", **({"field": exc.field} if exc.field else {}))
 
 
 Check = Callable[[AsyncSession, Any, str], Awaitable[Any]]
@@ -189,9 +196,15 @@ async def _values(
             if f.check in (_required_text,):
                 raise InvalidValue(f"{f.attr} is required")
             continue
-        values[f.attr] = await f.check(session, given[f.attr], f.attr)
+        try:
+            values[f.attr] = await f.check(session, given[f.attr], f.attr)
+        except InvalidValue as exc:
+            exc.field = f.attr
+            raise
     if ent.model is Opd and values.get("parent_code") == code:
-        raise InvalidValue("an OPD cannot be its own parent")
+        exc = InvalidValue("an OPD cannot be its own parent")
+        exc.field = "parent_code"
+        raise exc
     return values
 
 
@@ -240,7 +253,7 @@ async def create(session: AsyncSession, ent: Entity, body: dict[str, Any], actor
         code = _check_code(body.get("code"))
         values = await _values(session, ent, body, partial=False, code=code)
     except InvalidValue as exc:
-        raise Unprocessable(str(exc), code="invalid") from exc
+        raise _refused(exc) from exc
     row, _ = await _save(session, ent, code, values, actor, create_only=True)
     return row
 
@@ -253,7 +266,7 @@ async def update(
     try:
         values = await _values(session, ent, body, partial=True, code=code)
     except InvalidValue as exc:
-        raise Unprocessable(str(exc), code="invalid") from exc
+        raise _refused(exc) from exc
     row, _ = await _save(session, ent, code, values, actor, expected_version=expected)
     return row
 
