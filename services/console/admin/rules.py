@@ -65,6 +65,7 @@ LABELS = {
 DONE = {"baru": "Aturan disimpan.", "ubah": "Perubahan disimpan.", "urut": "Urutan disimpan."}
 #: The list's move buttons: where the rule goes in the order.
 MOVES = {"naik": -1, "turun": 1}
+EDGES = {"naik": "Aturan ini sudah paling atas.", "turun": "Aturan ini sudah paling bawah."}
 
 
 def _conditions(form: Any) -> dict[str, list[str]]:
@@ -215,7 +216,9 @@ async def create_rule(request: Request, page: CsrfChecked, session: DbSession) -
 
 
 @router.get("/{rule_id}", dependencies=[roles(*WRITER_ROLES)])
-async def edit_rule(rule_id: int, request: Request, page: ConsoleUser, session: DbSession):
+async def edit_rule(
+    rule_id: int, request: Request, page: ConsoleUser, session: DbSession
+) -> Response:
     return await _edit_page(request, page, session, rule_id)
 
 
@@ -275,7 +278,7 @@ async def move_rule(
     try:
         version = validated(RulePatch, {"version": text(page.form, "versi")}, LABELS).version
         rule = await attempt(session, service.get_rule(session, rule_id))
-        await attempt(session, _check_version(version, rule))
+        await attempt(session, _still_at(version, rule))
         ids = [r.id for r in await service.list_rules(session)]
         index = ids.index(rule.id)
         other = index + MOVES[move]
@@ -290,8 +293,6 @@ async def move_rule(
     return RedirectResponse("/konsol/admin/aturan?selesai=urut", status_code=303)
 
 
-EDGES = {"naik": "Aturan ini sudah paling atas.", "turun": "Aturan ini sudah paling bawah."}
-
-
-async def _check_version(version: int | None, rule: Any) -> None:
+async def _still_at(version: int | None, rule: Any) -> None:
+    """The PATCH's version check (409 ``version_mismatch``), as an awaitable for ``attempt``."""
     audited.check_version(version, rule.version, f"rule {rule.id}")
