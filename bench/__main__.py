@@ -234,7 +234,7 @@ def inbound_figures(run: Run, info: dict[str, str]) -> None:
         f"inbound: {INBOUND_BACKLOG:,} overdue re-reads, then {INBOUND_CHANGES} national changes "
         f"by callback ({inbound.LATENCY_MS} ms, {inbound.RATE_LIMIT_PER_S}/s)"
     )
-    sim, sim_port = inbound.start_simulator(LOG_DIR / "simulator-inbound.log")
+    sim, sim_port = inbound.start_simulator(LOG_DIR / "simulator-inbound.log", info["url"])
     server = None
     try:
         ids = asyncio.run(
