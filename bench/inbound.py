@@ -20,6 +20,8 @@ re-reads.
 from __future__ import annotations
 
 import asyncio
+import json
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,7 @@ from sqlalchemy import func, insert, select, update
 
 from bench import procs, sync
 from services.sync.lapor import CaseForLapor, LaporClient, mapping
+from services.sync.simulator.repository import FIRST_COMPLAINT_ID
 from shared.config import DEMO_LAPOR_AUTH_KEY, DEMO_LAPOR_TOKEN
 from shared.db import Database
 from shared.models import Case, Event, EventDelivery
@@ -242,9 +245,25 @@ async def _arrivals(db: Database, sent: dict[int, float]) -> dict[int, float]:
         await asyncio.sleep(0.2)
 
 
-def start_simulator(log: Path) -> tuple[object, int]:
-    """The simulator for the setup: no latency, no rate limit, no callbacks."""
-    proc, port = sync.start_simulator(log)
+def start_simulator(log: Path, url: str) -> tuple[object, int]:
+    """The simulator for the setup: no latency, no rate limit, no callbacks — its complaint
+    ids after every id already mirrored in the database at ``url`` (the sync step before
+    this one used its own simulator's first ids)."""
+
+    async def highest() -> int:
+        db = Database(url)
+        try:
+            async with db.session() as session:
+                return int(
+                    await session.scalar(select(func.max(LaporMirror.lapor_complaint_id))) or 0
+                )
+        finally:
+            await db.dispose()
+
+    first = max(FIRST_COMPLAINT_ID, asyncio.run(highest()) + 1)
+    state = Path(tempfile.mkdtemp(prefix="simpul-bench-sim-")) / "state.json"
+    state.write_text(json.dumps({"next_complaint_id": first}), encoding="utf-8")
+    proc, port = sync.start_simulator(log, state)
     faults = {"latency_ms": 0, "rate_limit_per_s": 0, "callbacks": False}
     httpx.put(f"http://127.0.0.1:{port}/_sim/faults", json=faults).raise_for_status()
     return proc, port

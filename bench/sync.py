@@ -25,11 +25,13 @@ RATE_LIMIT_PER_S = 50
 BATCH = 200
 
 
-def start_simulator(log: Path) -> tuple[object, int]:
+def start_simulator(log: Path, state_file: Path | None = None) -> tuple[object, int]:
+    """The simulator in its own process (starting from ``state_file``'s store, if given)."""
     port = procs.free_port()
+    state = f", state_file={str(state_file)!r}" if state_file else ""
     code = (
         "from services.sync.simulator import serve; "
-        f"serve(host='127.0.0.1', port={port}, log_level='warning')"
+        f"serve(host='127.0.0.1', port={port}, log_level='warning'{state})"
     )
     proc = procs.start([sys.executable, "-c", code], {}, log)
     procs.wait_for_port(port, proc)

@@ -335,7 +335,10 @@ async def test_ordered_per_case_handles_events_of_no_case(db, ctx, probe_subscri
     recorder.fail_on = {"a1"}
     consumer = Consumer("probe", recorder, ordered_per_case=True, max_attempts=5)
     await consumer.drain(ctx)
-    assert sorted(n for _c, n in recorder.seen) == ["a1", "none-1", "none-2"]
+    names = [n for _c, n in recorder.seen]
+    # a1's retry may come round in the same drain (full-jitter backoff can be ~0 s): what
+    # matters is that the caseless events were handled once each, not held behind it.
+    assert "a1" in names and names.count("none-1") == names.count("none-2") == 1
 
 
 async def test_a_late_committed_event_is_not_skipped(db, ctx, probe_subscription):

@@ -152,3 +152,22 @@ async def test_csv_round_trip_and_all_or_nothing_import(client, admin_headers, d
     )
     assert r.json()["created"] == 1
     assert (await client.get(f"{BASE}/nothing.csv", headers=admin_headers)).status_code == 404
+
+
+async def test_a_page_reads_every_reference_name_in_one_statement(client, admin_headers, db):
+    """``reference_names``: the names of all three tables, and the form choices only among
+    the rows still in use, by name."""
+    from services.routing.worklists.service import reference_names
+
+    version = (await client.get(f"{BASE}/opds/DLH", headers=admin_headers)).json()["version"]
+    r = await client.patch(
+        f"{BASE}/opds/DLH", json={"active": False, "version": version}, headers=admin_headers
+    )
+    assert r.status_code == 200, r.text
+    async with db.session() as s:
+        names = await reference_names(s)
+    assert names.opds["DLH"].startswith("Dinas") and names.categories and names.kecamatan
+    in_use = [code for code, _ in names.choices("opds", active_only=True)]
+    everything = names.choices("opds")
+    assert "DLH" not in in_use and "DLH" in [code for code, _ in everything]
+    assert [n for _, n in everything] == sorted((n for _, n in everything), key=str.casefold)
