@@ -55,3 +55,12 @@ def render(
     if changed:
         remember_text_size(response, size, secure=request.app.state.settings.secure_cookies)
     return response
+
+
+def unexplained_refusal(code: str) -> str:
+    """What a page says of a refusal it has no sentence for: never the API's English
+    message, but the code for the operator to look up."""
+    return (
+        "Isian tidak dapat diterima; periksa kembali lalu ulangi. Bila tetap ditolak, "
+        f"sampaikan kode ini kepada operator: {code}."
+    )

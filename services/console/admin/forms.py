@@ -27,6 +27,7 @@ from services.console.cases.forms import (
     validated as validated,  # the pages here import it from here
 )
 from services.console.deps import ConsolePage, page_render
+from services.console.pages import unexplained_refusal
 from shared.errors import SimpulError
 from shared.identity.tokens import CredentialError
 
@@ -110,13 +111,16 @@ def not_found(request: Request, page: ConsolePage, message: str, back_url: str) 
 
 def refusal_text(error: SimpulError, labels: dict[str, str] | None = None) -> str:
     """The officer's sentence for ``error``: its code's, else — for a bare ``invalid``
-    naming one of the form's ``labels`` — "<field>: tidak sah.", else the API's message."""
+    naming one of the form's ``labels`` (``conditions.keywords`` by ``conditions`` too) —
+    "<field>: tidak sah.", else a general sentence with the code for the operator (never
+    the API's English message)."""
     if error.code in MESSAGES:
         return MESSAGES[error.code]
-    field = error.details.get("field")
-    if error.code == "invalid" and labels and field in labels:
-        return f"{labels[field]}: tidak sah."
-    return error.message
+    field = str(error.details.get("field") or "")
+    for name in (field, field.split(".")[0]):
+        if error.code == "invalid" and labels and name in labels:
+            return f"{labels[name]}: tidak sah."
+    return unexplained_refusal(error.code)
 
 
 def text(form: FormData | None, name: str) -> str | None:

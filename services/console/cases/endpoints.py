@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from services.console.cases import forms, view
 from services.console.deps import ConsolePage, ConsoleUser, CsrfChecked, page_render
+from services.console.pages import unexplained_refusal
 from services.routing.cases import assignment, attachments, freshness
 from services.routing.cases.service import ACTIONS
 from services.sla.calendar.service import current_calendar
@@ -184,7 +185,8 @@ async def take_action(
         status = 403 if refused.code == "role_not_allowed" else 409
         return await _refused(
             request, page, session, settings, **refuse,
-            message=forms.MESSAGES.get(refused.code, refused.message), status_code=status,
+            message=forms.MESSAGES.get(refused.code) or unexplained_refusal(refused.code),
+            status_code=status,
         )  # fmt: skip
     except SimpulError as error:
         if error.code == "stale_case":

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from services.console.pages import unexplained_refusal
 from services.routing.cases.attachments import (
     MAX_ATTACHMENT_BYTES,
     MAX_FILES_PER_MESSAGE,
@@ -93,7 +94,7 @@ class FormRefused(Exception):
 
 
 def refusal_text(error: SimpulError) -> str:
-    return MESSAGES.get(error.code, error.message)
+    return MESSAGES.get(error.code) or unexplained_refusal(error.code)
 
 
 async def _files(form: FormData) -> list[dict[str, str]]:
