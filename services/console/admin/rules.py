@@ -17,7 +17,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -37,9 +36,9 @@ from services.routing import audited
 from services.routing.rules import matching, service
 from services.routing.rules.endpoints import READER_ROLES, WRITER_ROLES
 from services.routing.rules.schemas import DryRunIn, ReorderIn, RuleIn, RulePatch
+from services.routing.worklists.service import reference_names
 from shared.cases.labels import CHANNEL_LABELS, KIND_LABELS
 from shared.deps import DbSession
-from shared.models import Category, Kecamatan, Opd
 
 router = APIRouter(prefix="/konsol/admin/aturan", tags=["console"], include_in_schema=False)
 #: Conditions as the page names them (the API's ``matching.CONDITIONS``).
@@ -81,27 +80,27 @@ def _conditions(form: Any) -> dict[str, list[str]]:
 
 
 async def _choices(session: AsyncSession, rule: dict | None = None) -> dict[str, Any]:
-    """The form's options: active rows, plus any inactive one the edited ``rule`` still
-    names (marked, so that the form neither hides nor silently drops it)."""
+    """The form's options (the pages' one reading of the reference names): active rows,
+    plus any inactive one the edited ``rule`` still names (marked, so that the form
+    neither hides nor silently drops it)."""
     conditions = (rule or {}).get("conditions", {})
     keep = {
-        Opd: {(rule or {}).get("target_opd")},
-        Category: set(conditions.get("category", [])),
-        Kecamatan: set(conditions.get("kecamatan", [])),
+        "opds": {(rule or {}).get("target_opd")},
+        "categories": set(conditions.get("category", [])),
+        "kecamatan": set(conditions.get("kecamatan", [])),
     }
+    names = await reference_names(session)
 
-    async def pairs(model: Any) -> list[tuple[str, str]]:
-        wanted = model.active.is_(True)
-        if keep[model] - {None}:
-            wanted = wanted | model.code.in_(keep[model] - {None})
-        rows = await session.execute(
-            select(model.code, model.name, model.active).where(wanted).order_by(model.name)
-        )
-        return [(code, name if on else f"{name} (nonaktif)") for code, name, on in rows.all()]
+    def pairs(table: str) -> list[tuple[str, str]]:
+        return [
+            (code, name if (table, code) in names.active else f"{name} (nonaktif)")
+            for code, name in names.choices(table)
+            if (table, code) in names.active or code in keep[table]
+        ]
 
     return {
-        "opds": await pairs(Opd), "categories": await pairs(Category),
-        "kecamatan": await pairs(Kecamatan), "channels": CHANNEL_LABELS, "kinds": KIND_LABELS,
+        "opds": pairs("opds"), "categories": pairs("categories"),
+        "kecamatan": pairs("kecamatan"), "channels": CHANNEL_LABELS, "kinds": KIND_LABELS,
     }  # fmt: skip
 
 
