@@ -14,6 +14,7 @@ from services.sync.confirmation import service as confirmation
 from services.sync.lapor import LaporClient, LaporProfile
 from services.sync.mirror.tuning import SyncTuning
 from shared.auth import Actor
+from shared.errors import Conflict
 from shared.events import emit
 from shared.lifecycle import Role
 from shared.models import Case, Event, EventDelivery
@@ -181,10 +182,15 @@ async def confirm_like_an_operator(app: Any, sim_admin: Any) -> int:
         found = sorted(c["complaint_id"] for c in by_tag(complaints, tracking_id))
         async with app.state.db.session() as session:
             case = await session.scalar(select(Case).where(Case.tracking_id == tracking_id))
-            if found:
-                await confirmation.confirm_created(session, client, case, found[0], OPERATOR)
-            else:
-                await confirmation.confirm_not_created(session, case, OPERATOR)
+            try:
+                if found:
+                    await confirmation.confirm_created(session, client, case, found[0], OPERATOR)
+                else:
+                    await confirmation.confirm_not_created(session, case, OPERATOR)
+            except Conflict as exc:
+                # Two workers' loops each play an operator: the other one got there first.
+                if exc.code != "not_awaiting_confirmation":
+                    raise
     return len(waiting)
 
 

@@ -117,7 +117,10 @@ class Gate:
 
     async def hang(self, request: Request) -> None:
         """Hold the request until the client gives up (or ``timeout_s``), then 504."""
-        await request.body()  # consume the body, so a disconnect is what receive() reports
+        try:
+            await request.body()  # consume the body, so a disconnect is what receive() reports
+        except RuntimeError:
+            pass  # the endpoint has read it already (after_commit): nothing left to consume
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.faults.timeout_s
         while loop.time() < deadline:
