@@ -88,6 +88,11 @@ def create_engine(
     )
 
 
+#: The side pool's connections (:meth:`Database.side_session`): the parts of one report
+#: rebuild, which its lock keeps to one at a time per database.
+SIDE_POOL_SIZE = 2
+
+
 class Database:
     """The process's engine and session factory; one per app, closed in its lifespan."""
 
@@ -95,6 +100,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._side_engine: AsyncEngine | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,5 +117,25 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def side_session(self) -> AsyncIterator[AsyncSession]:
+        """A session on a small pool of its own (:data:`SIDE_POOL_SIZE` connections, made on
+        first use), for work that already holds a connection of the main pool and must never
+        wait for another: the report cache's rebuild tallies a year in parts side by side
+        while holding its lock, and requests queued for that lock may hold every other
+        connection of the main pool. Commits on success, as :meth:`session`."""
+        if self._side_engine is None:
+            self._side_engine = create_engine(self.url, pool_size=SIDE_POOL_SIZE, max_overflow=0)
+        async with AsyncSession(self._side_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._side_engine is not None:
+            await self._side_engine.dispose()
+            self._side_engine = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, BigId, JSONDoc, utcnow
@@ -78,7 +78,9 @@ class ReportCacheFigures(Base):
     __tablename__ = "report_cache_figures"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("report_cache_units.id"), index=True)
+    #: The unit's id, without a foreign key (migration 0022: its row-by-row check was most of
+    #: a cold year's write); figures are written and deleted with their unit by the cache.
+    unit_id: Mapped[int] = mapped_column(BigId, index=True)
     opd_code: Mapped[str | None] = mapped_column(String(40), default=None)
     response_wd: Mapped[int | None] = mapped_column(Integer, default=None)
     resolution_wd: Mapped[int | None] = mapped_column(Integer, default=None)

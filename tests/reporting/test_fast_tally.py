@@ -72,3 +72,38 @@ async def test_dates_outside_the_index_are_no_duration_in_both(db) -> None:
         plain, fast = await _both(db, span, months)
         assert fast == plain
         assert plain[0][3] is None and plain[0][2] is not None
+
+
+def _month_units(first: dt.date, last: dt.date) -> list[cache.Unit]:
+    units, day = [], first.replace(day=1)
+    while day <= last:
+        end = cache._month_end(day)
+        units.append(cache.Unit(day, end))
+        day = end + dt.timedelta(days=1)
+    return units
+
+
+async def test_a_long_run_tallied_in_halves_is_the_one_tally(db, monkeypatch) -> None:
+    """The halves of a long run (PostgreSQL, side by side on the side pool) added together
+    are the run's one tally: a month cut by the middle day comes out once, its counts whole."""
+    now = utcnow()
+    rng = random.Random(20261204)
+    cases = await add_cases(db, scenario(now, rng))
+    await add_cases(db, clocks_for(cases, rng))
+    today = now.astimezone(WIB).date()
+    first = today - dt.timedelta(days=SPAN_DAYS)
+    await ensure_index(db, CAL, first.replace(day=1), cache._month_end(today))
+    monkeypatch.setattr(cache, "SPLIT_FROM_DAYS", 20)
+    month_run = _month_units(first, today)
+    day_run = [
+        cache.Unit(first + dt.timedelta(days=i), first + dt.timedelta(days=i)) for i in range(40)
+    ]
+    for run in (month_run, day_run):
+        assert len(cache._halves(run[0].first_day, run[-1].last_day)) == 2
+        span = Period.of_days(run[0].first_day, run[-1].last_day, WIB)
+        months = run[0].whole_month
+        async with db.session() as session:
+            halves = await cache._run_tally(session, db, run, WIB, OFFSET)
+            plain = await cache.plain_unit_tally(session, span, OFFSET, months=months)
+        assert plain
+        assert sorted(halves, key=repr) == sorted(plain, key=repr), months

@@ -76,11 +76,19 @@ async def _index(session: AsyncSession) -> tuple[dt.date, list[int | None]]:
 
 
 async def unit_rows(
-    session: AsyncSession, period: Period, actor: Actor, offset_minutes: int, *, months: bool
+    session: AsyncSession,
+    period: Period,
+    actor: Actor,
+    offset_minutes: int,
+    *,
+    months: bool,
+    workers: bool = True,
 ) -> list[tuple]:
     """``(unit key, opd_code, response_wd, resolution_wd, *COUNTS)`` per unit and OPD over the
     cases received in ``period``: the unit key is ``YYYY-MM`` (``months``) or the local
-    date, exactly as ``tally_select([local_month | local_date, Case.opd_code], ...)``."""
+    date, exactly as ``tally_select([local_month | local_date, Case.opd_code], ...)``.
+    ``workers=False``: no parallel workers, for a part running beside others (the parts
+    are the parallelism; workers of their own only contend with them for the cores)."""
     first, ordinals = await _index(session)
 
     def array(name: str, values: list) -> ColumnElement:
@@ -123,13 +131,19 @@ async def unit_rows(
         .group_by(text("1, 2, 3, 4"))  # by position: each expression holds its own binds
     )
     # For this statement only (the rebuild's transaction goes on with its inserts).
-    await session.execute(text("SET LOCAL jit = off"))
-    for setting in _SETTINGS:
+    settings = _SETTINGS if workers else (*_SETTINGS, "max_parallel_workers_per_gather = 0")
+    for setting in settings:
         await session.execute(text(f"SET LOCAL {setting}"))
     rows = (await session.execute(stmt)).all()
-    for setting in _SETTINGS:
+    for setting in settings:
         await session.execute(text(f"SET LOCAL {setting.split(' = ')[0]} = DEFAULT"))
-    return [(_key(key, first, months), *rest) for key, *rest in rows]
+    keys: dict[int, str | dt.date] = {}
+    out = []
+    for k, *rest in rows:
+        if (key := keys.get(k)) is None:
+            key = keys[k] = _key(k, first, months)
+        out.append((key, *rest))
+    return out
 
 
 def _key(value: int, first: dt.date, months: bool) -> str | dt.date:
