@@ -9,7 +9,11 @@ million rows on disk; with PostgreSQL's JIT on, compiling the expressions alone 
 over a second. Here the index travels as one integer array (``ordinal`` by day, a few
 thousand entries) and each date is a subscript into it; the unit (a month, or a day) is
 an integer; the aggregation is hashed (``enable_sort`` off for the statement) and JIT is
-off. ``docs/performance.md`` ("report_cold_1m_s") has the before and after.
+off. Every column it reads of a case is in ``ix_cases_received_at`` (migration 0021), so
+the scan is index-only; a long run is tallied in two halves at once, each on a connection
+of its own (``cache._run_tally``), because the one statement's aggregation runs in one
+process (the planner cannot estimate its groups, so it makes no partial aggregates).
+``docs/performance.md`` ("report_cold_1m_s") has the before and after.
 
 Same rows, same meaning: a date outside the index (or no date) is a NULL ordinal, as the
 outer join gives; the counts are :func:`repository.tally_counts` over the same
