@@ -88,6 +88,19 @@ def create_engine(
     )
 
 
+@asynccontextmanager
+async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session of ``factory`` that commits when the block ends and rolls back on any error
+    (a job's, a request's or a side part's unit of work)."""
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
 #: The side pool's connections (:meth:`Database.side_session`): the parts of one report
 #: rebuild, which its lock keeps to one at a time per database.
 SIDE_POOL_SIZE = 2
@@ -109,13 +122,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session that commits on success and rolls back on error (a job's unit of work)."""
-        async with self.sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        async with unit_of_work(self.sessionmaker) as session:
+            yield session
 
     @asynccontextmanager
     async def side_session(self) -> AsyncIterator[AsyncSession]:
@@ -126,13 +134,9 @@ class Database:
         connection of the main pool. Commits on success, as :meth:`session`."""
         if self._side_engine is None:
             self._side_engine = create_engine(self.url, pool_size=SIDE_POOL_SIZE, max_overflow=0)
-        async with AsyncSession(self._side_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        side = async_sessionmaker(self._side_engine, expire_on_commit=False)
+        async with unit_of_work(side) as session:
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

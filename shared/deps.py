@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
-from shared.db import Database
+from shared.db import Database, unit_of_work
 
 
 # ``async def`` although they do not await: FastAPI runs a plain ``def`` dependency in a
@@ -26,13 +26,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commits after the endpoint returns and BEFORE the response
     is sent (``scope="function"``), so a failed commit answers an error, never a 2xx."""
     db: Database = request.app.state.db
-    async with db.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with unit_of_work(db.sessionmaker) as session:
+        yield session
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

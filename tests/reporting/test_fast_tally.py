@@ -36,13 +36,18 @@ async def _both(db, span: Period, months: bool) -> tuple[list, list]:
     return sorted(plain, key=repr), sorted(fast, key=repr)
 
 
-async def test_the_fast_tally_is_the_plain_tally(db) -> None:
+async def _seeded(db, seed: int) -> tuple[dt.date, dt.date]:
+    """The scenario's cases and clocks (drawn from ``seed``): (first day of the span, today)."""
     now = utcnow()
-    rng = random.Random(20261203)
+    rng = random.Random(seed)
     cases = await add_cases(db, scenario(now, rng))
     await add_cases(db, clocks_for(cases, rng))
     today = now.astimezone(WIB).date()
-    first = today - dt.timedelta(days=SPAN_DAYS)
+    return today - dt.timedelta(days=SPAN_DAYS), today
+
+
+async def test_the_fast_tally_is_the_plain_tally(db) -> None:
+    first, today = await _seeded(db, 20261203)
     await ensure_index(db, CAL, first, today)
     span = Period.of_days(first, today, WIB)
     for months in (True, False):
@@ -86,12 +91,7 @@ def _month_units(first: dt.date, last: dt.date) -> list[cache.Unit]:
 async def test_a_long_run_tallied_in_halves_is_the_one_tally(db, monkeypatch) -> None:
     """The halves of a long run (PostgreSQL, side by side on the side pool) added together
     are the run's one tally: a month cut by the middle day comes out once, its counts whole."""
-    now = utcnow()
-    rng = random.Random(20261204)
-    cases = await add_cases(db, scenario(now, rng))
-    await add_cases(db, clocks_for(cases, rng))
-    today = now.astimezone(WIB).date()
-    first = today - dt.timedelta(days=SPAN_DAYS)
+    first, today = await _seeded(db, 20261204)
     await ensure_index(db, CAL, first.replace(day=1), cache._month_end(today))
     monkeypatch.setattr(cache, "SPLIT_FROM_DAYS", 20)
     month_run = _month_units(first, today)
